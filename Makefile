@@ -1,0 +1,63 @@
+# Memory hot(un)plug for Linux 6.12, rewritten: build, boot and test.
+# `make help` lists the targets; README.md explains them.
+
+KERNEL ?= ours
+FLAVOUR ?=
+VARIANT := $(KERNEL)$(if $(FLAVOUR),-$(FLAVOUR))
+ONLY ?=
+export BUILD := $(CURDIR)/build
+
+ifeq ($(filter $(KERNEL),ours upstream),)
+$(error unknown KERNEL=$(KERNEL): use KERNEL=ours (this tree) or KERNEL=upstream (the base))
+endif
+
+.NOTPARALLEL:
+.PHONY: all help deps base tree kernel selftests check test lint demo bench shell clean distclean
+
+all: kernel
+
+help:
+	@echo 'make demo        build, boot, hot-plug and unplug a 1 GiB DIMM, narrated'
+	@echo 'make check       lint, then every test layer; ends with "N passed, N failed"'
+	@echo 'make test        the test layers only (ONLY=substring picks tests)'
+	@echo 'make lint        checkpatch --strict, sparse, W=1 and kernel-doc on our files'
+	@echo 'make kernel      build the kernel (KERNEL=ours|upstream, FLAVOUR=debug)'
+	@echo 'make shell       boot the guest with its console on this terminal'
+	@echo 'make deps|base|tree|selftests   the steps kernel and check are made of'
+	@echo 'make clean       remove kernel builds and run folders (keeps the base)'
+	@echo 'make distclean   remove build/ entirely'
+
+deps:
+	@harness/deps.sh
+
+base: deps
+	@harness/base.sh
+
+tree: base
+	@harness/prepare.sh
+
+kernel: tree
+	@harness/kernel.sh $(VARIANT)
+
+selftests: tree
+	@harness/selftests.sh
+
+lint: tree
+	@harness/lint.sh
+
+test: kernel selftests
+	@harness/runtests.py --kernel $(KERNEL) --flavour '$(FLAVOUR)' --only '$(ONLY)'
+
+check: lint test
+
+demo: kernel
+	@harness/demo.py --kernel $(VARIANT)
+
+shell: kernel
+	@harness/shell.py --kernel $(VARIANT)
+
+clean:
+	rm -rf build/kernel build/run build/kselftest build/src build/lint
+
+distclean:
+	rm -rf build

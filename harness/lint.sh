@@ -1,0 +1,51 @@
+#!/bin/bash
+# The kernel's own checks on every file this tree owns (MANIFEST) and every
+# patch under patches/: checkpatch --strict, kernel-doc, and a compile of
+# each owned .c with sparse (C=2) and W=1 in a build folder of its own
+# (build/lint), so the normal build's objects are left alone. Any finding
+# fails.
+. "$(dirname "$0")/common.sh"
+
+src=$BUILD/src/ours
+[ -d "$src" ] || die "no prepared tree: run make tree"
+cfg=$BUILD/kernel/ours/.config
+"$TOP/harness/kernel.sh" ours --config || exit 1
+report=$LOGS/lint.log
+: >"$report"
+fail=0
+
+finding() {	# finding TOOL OUTPUT
+	[ -n "$2" ] || return 0
+	printf '%s\n' "$2" | sed "s|^|lint: $1: |" | tee -a "$report"
+	fail=1
+}
+
+files=$(manifest)
+cfiles=$(printf '%s\n' $files | grep -E '\.[ch]$')
+patches=$(ls "$TOP"/patches/*.patch 2>/dev/null)
+say "lint: $(printf '%s\n' $files | grep -c .) owned file(s), $(printf '%s\n' $patches | grep -c .) patch(es)"
+
+cd "$src" || exit 1
+for f in $cfiles; do
+	finding checkpatch "$(scripts/checkpatch.pl --strict --terse --no-summary --show-types -f "$f" 2>&1)"
+	finding kernel-doc "$(scripts/kernel-doc -none -Wall "$f" 2>&1)"
+done
+for p in $patches; do
+	finding checkpatch "$(scripts/checkpatch.pl --strict --terse --no-summary --show-types "$p" 2>&1)"
+done
+
+objs=$(printf '%s\n' $cfiles | sed -n 's/\.c$/.o/p')
+if [ -n "$objs" ]; then
+	mkdir -p "$BUILD/lint"
+	cmp -s "$cfg" "$BUILD/lint/.config" || cp "$cfg" "$BUILD/lint/.config"
+	make -C "$src" O="$BUILD/lint" olddefconfig >"$LOGS/lint-build.log" 2>&1
+	# shellcheck disable=SC2086
+	make -C "$src" O="$BUILD/lint" -j"$(nproc)" C=2 W=1 $objs >>"$LOGS/lint-build.log" 2>&1 ||
+		finding build "$(grep -E 'error|Error' "$LOGS/lint-build.log" | head -20)"
+	finding "sparse/W=1" "$(grep -E '(warning|error):' "$LOGS/lint-build.log")"
+fi
+
+if [ $fail -ne 0 ]; then
+	die "lint found problems (all of them: $report)"
+fi
+say "lint: clean"
