@@ -1,0 +1,457 @@
+"""A QEMU guest for memory hot(un)plug tests, driven from the host.
+
+The guest boots the kernel under test with the host's root filesystem shared
+read-only over 9p (harness/guest/init sets up tmpfs for what it writes). Three
+channels connect it to the host, all under the VM's run directory:
+
+  console.log   the serial console (ttyS0): everything the kernel prints
+  agent.sock    a second serial port (ttyS1) on which the guest runs the
+                bash scripts the host sends and streams their output back
+  qmp.sock      QEMU's machine protocol: device_add, device_del, events
+
+A VM never outlives the Python process that started it: QEMU gets SIGKILL
+when its parent dies (PR_SET_PDEATHSIG), and stop() runs at exit.
+"""
+
+import atexit
+import base64
+import ctypes
+import json
+import os
+import re
+import secrets
+import signal
+import socket
+import subprocess
+import time
+
+TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BUILD = os.environ.get("BUILD", os.path.join(TOP, "build"))
+
+GiB = 1 << 30
+MiB = 1 << 20
+
+# What a healthy kernel never prints. Checked on the console after each test.
+SPLAT = re.compile(
+    r"WARNING:|BUG:|Oops|Kernel panic|kernel BUG at|general protection fault"
+    r"|possible circular locking|possible recursive locking|inconsistent lock state"
+    r"|suspicious RCU usage|INFO: task .* blocked for more than"
+    r"|KASAN:|UBSAN:|kmemleak: .*new suspected memory leak|Call Trace:")
+
+
+class VMError(Exception):
+    """The guest failed: did not boot, panicked, hung or lost its agent."""
+
+
+def parse_size(text):
+    """Bytes in '512M', '1G', '1073741824'."""
+    text = str(text).strip()
+    units = {"K": 1 << 10, "M": MiB, "G": GiB, "T": 1 << 40}
+    if text and text[-1].upper() in units:
+        return int(float(text[:-1]) * units[text[-1].upper()])
+    return int(text)
+
+
+def _die_with_parent():
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
+def default_accel(image):
+    """'kvm' if a trial boot under KVM reaches the kernel's first message on
+    this machine, else 'tcg'. The answer is kept in build/accel (delete it
+    to try again); ACCEL=kvm|tcg in the environment overrides it."""
+    if os.environ.get("ACCEL"):
+        return os.environ["ACCEL"]
+    cache = os.path.join(BUILD, "accel")
+    try:
+        with open(cache) as f:
+            return f.read().strip()
+    except FileNotFoundError:
+        pass
+    accel = "tcg"
+    if os.access("/dev/kvm", os.R_OK | os.W_OK):
+        log = os.path.join(BUILD, "logs", "kvm-trial.log")
+        os.makedirs(os.path.dirname(log), exist_ok=True)
+        with open(log, "w") as out:
+            p = subprocess.Popen(
+                ["qemu-system-x86_64", "-machine", "pc,accel=kvm", "-cpu", "host",
+                 "-m", "256", "-nographic", "-nodefaults", "-no-reboot",
+                 "-kernel", image, "-append", "console=ttyS0 panic=-1",
+                 "-serial", "stdio"], stdout=out, stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL, preexec_fn=_die_with_parent)
+            deadline = time.monotonic() + 20
+            while time.monotonic() < deadline and p.poll() is None:
+                with open(log, errors="replace") as f:
+                    if "Linux version" in f.read():
+                        accel = "kvm"
+                        break
+                time.sleep(0.5)
+            p.kill()
+            p.wait()
+        print(f"harness: trial boot under KVM {'worked' if accel == 'kvm' else 'failed'}"
+              f" ({log}): using {accel}", flush=True)
+    with open(cache, "w") as f:
+        f.write(accel + "\n")
+    return accel
+
+
+def kernel_paths(kernel):
+    """(bzImage, modules dir) of a built variant such as 'ours'."""
+    out = os.path.join(BUILD, "kernel", kernel)
+    image = os.path.join(out, "arch/x86/boot/bzImage")
+    if not os.path.exists(image):
+        raise VMError(f"no kernel at {image}: run make kernel KERNEL={kernel}")
+    return image, os.path.join(out, "modroot/lib/modules")
+
+
+class VM:
+    """One guest. Keyword arguments shape the machine:
+
+    kernel     build variant under build/kernel ('ours', 'upstream', ...)
+    mem        boot memory ('2G'); slots/maxmem bound what can be plugged
+    smp        vCPUs
+    numa       list of boot memory per node, e.g. ['2G', 0] makes node 1
+               memoryless (CPUs all on node 0); None for no NUMA options
+    virtio_mem list of dicts {id, size, node, requested} cold-plugged at boot
+               (QEMU 7.2 cannot hot-plug virtio-mem-pci)
+    append     extra kernel command line
+    udev       start systemd-udevd; udev_rules also loads our rule
+    name       run directory name under build/run
+    """
+
+    def __init__(self, kernel="ours", mem="2G", slots=16, maxmem="64G", smp=2,
+                 numa=None, virtio_mem=(), append="", udev=False,
+                 udev_rules=False, name="vm", boot_timeout=300, accel=None):
+        self.kernel = kernel
+        self.mem = parse_size(mem)
+        self.slots = slots
+        self.maxmem = parse_size(maxmem)
+        self.smp = smp
+        self.numa = numa
+        self.virtio_mem = list(virtio_mem)
+        self.append = append
+        self.udev = udev
+        self.udev_rules = udev_rules
+        self.boot_timeout = boot_timeout
+        self.accel = accel
+        self.rundir = os.path.join(BUILD, "run", name)
+        self.proc = None
+        self.qmp_sock = None
+        self.agent_sock = None
+        self._qmp_buf = b""
+        self._agent_buf = b""
+        self.events = []
+        self._console_pos = 0
+        self._ids = 0
+        self.boot_seconds = None
+
+    # ---- life cycle -----------------------------------------------------
+
+    def command_line(self):
+        image, modules = kernel_paths(self.kernel)
+        self.accel = self.accel or default_accel(image)
+        cmdline = ["console=ttyS0", "panic=-1", "loglevel=7",
+                   "root=hostroot", "rootfstype=9p",
+                   "rootflags=trans=virtio,version=9p2000.L,cache=loose,msize=262144",
+                   "ro", f"init={TOP}/harness/guest/init",
+                   f"harness.modules={modules}"]
+        if self.udev:
+            cmdline.append("harness.udev=1")
+        if self.udev_rules:
+            cmdline.append(f"harness.rules={TOP}/udev")
+        if self.append:
+            cmdline.append(self.append)
+        args = ["qemu-system-x86_64", "-machine", f"pc,accel={self.accel}",
+                "-cpu", "max" if self.accel == "tcg" else "host",
+                "-smp", str(self.smp),
+                "-m", f"{self.mem >> 20}M,slots={self.slots},maxmem={self.maxmem >> 20}M",
+                "-nographic", "-nodefaults", "-no-reboot",
+                "-kernel", image, "-append", " ".join(cmdline),
+                "-chardev", f"file,id=con,path={self.rundir}/console.log",
+                "-serial", "chardev:con",
+                "-chardev", f"socket,id=agent,path={self.rundir}/agent.sock,server=on,wait=off",
+                "-serial", "chardev:agent",
+                "-qmp", f"unix:{self.rundir}/qmp.sock,server=on,wait=off",
+                "-fsdev", "local,id=root,path=/,security_model=none,readonly=on,multidevs=remap",
+                "-device", "virtio-9p-pci,fsdev=root,mount_tag=hostroot",
+                "-pidfile", f"{self.rundir}/qemu.pid"]
+        if self.numa:
+            for node, size in enumerate(self.numa):
+                size = parse_size(size)
+                if size:
+                    args += ["-object", f"memory-backend-ram,id=ram{node},size={size}",
+                             "-numa", f"node,nodeid={node},memdev=ram{node}"
+                             + (f",cpus=0-{self.smp - 1}" if node == 0 else "")]
+                else:
+                    args += ["-numa", f"node,nodeid={node}"]
+        for dev in self.virtio_mem:
+            size = parse_size(dev["size"])
+            args += ["-object", f"memory-backend-ram,id=mem-{dev['id']},size={size}",
+                     "-device", f"virtio-mem-pci,id={dev['id']},memdev=mem-{dev['id']},"
+                     f"node={dev.get('node', 0)},"
+                     f"requested-size={parse_size(dev.get('requested', 0))}"]
+        return args
+
+    def start(self):
+        """Boot and wait for the guest's agent; raise VMError on failure."""
+        os.makedirs(self.rundir, exist_ok=True)
+        for f in ("console.log", "agent.sock", "qmp.sock", "qemu.pid"):
+            try:
+                os.unlink(os.path.join(self.rundir, f))
+            except FileNotFoundError:
+                pass
+        args = self.command_line()
+        with open(os.path.join(self.rundir, "qemu.cmd"), "w") as f:
+            f.write(" ".join(args) + "\n")
+        start = time.monotonic()
+        self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL,
+                                     stdout=open(os.path.join(self.rundir, "qemu.log"), "w"),
+                                     stderr=subprocess.STDOUT, preexec_fn=_die_with_parent)
+        atexit.register(self.stop)
+        try:
+            self.qmp_sock = self._connect("qmp.sock")
+            self._qmp_read()  # greeting
+            self.qmp("qmp_capabilities")
+            self.agent_sock = self._connect("agent.sock")
+            self._agent_until(b"HARNESS-AGENT-READY\n", self.boot_timeout, "boot")
+        except VMError:
+            self.stop()
+            raise
+        self.boot_seconds = time.monotonic() - start
+        return self
+
+    def _connect(self, name):
+        path = os.path.join(self.rundir, name)
+        deadline = time.monotonic() + 30
+        while True:
+            self._check_alive("start")
+            try:
+                s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                s.connect(path)
+                return s
+            except (FileNotFoundError, ConnectionRefusedError):
+                s.close()
+                if time.monotonic() > deadline:
+                    raise VMError(f"QEMU did not open {path}: see {self.rundir}/qemu.log")
+                time.sleep(0.05)
+
+    def stop(self):
+        """Kill QEMU (if still there) and close the channels."""
+        for s in (self.qmp_sock, self.agent_sock):
+            if s:
+                s.close()
+        self.qmp_sock = self.agent_sock = None
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        atexit.unregister(self.stop)
+
+    def poweroff(self, timeout=30):
+        """Ask the guest to power off cleanly; kill it if it does not."""
+        if self.proc and self.proc.poll() is None:
+            try:
+                self.qmp("system_powerdown")
+                self.proc.wait(timeout)
+            except (VMError, OSError, subprocess.TimeoutExpired):
+                pass
+        self.stop()
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def _check_alive(self, what):
+        if self.proc.poll() is not None:
+            raise VMError(f"QEMU exited (status {self.proc.returncode}) during {what}:\n"
+                          + self.console_tail())
+
+    # ---- console --------------------------------------------------------
+
+    def console(self):
+        """The whole console so far."""
+        try:
+            with open(os.path.join(self.rundir, "console.log"), errors="replace") as f:
+                return f.read()
+        except FileNotFoundError:
+            return ""
+
+    def console_tail(self, lines=40):
+        tail = self.console().splitlines()[-lines:]
+        return "\n".join("    | " + line for line in tail) + \
+            f"\n    (whole console: {self.rundir}/console.log)"
+
+    def new_console(self):
+        """Console text printed since the previous call."""
+        text = self.console()
+        new, self._console_pos = text[self._console_pos:], len(text)
+        return new
+
+    def splats(self, text=None):
+        """Console lines since the last check that a healthy kernel never prints."""
+        text = self.new_console() if text is None else text
+        return [line for line in text.splitlines() if SPLAT.search(line)]
+
+    # ---- the guest agent ------------------------------------------------
+
+    def _agent_until(self, marker, timeout, what, sink=None):
+        """Read the agent port until marker; return what came before it."""
+        deadline = time.monotonic() + timeout
+        while marker not in self._agent_buf:
+            self._check_alive(what)
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise VMError(f"guest did not finish {what} in {timeout} s; console:\n"
+                              + self.console_tail())
+            self.agent_sock.settimeout(min(left, 1.0))
+            try:
+                data = self.agent_sock.recv(65536)
+            except socket.timeout:
+                continue
+            if not data:
+                raise VMError(f"guest agent closed during {what}:\n" + self.console_tail())
+            self._agent_buf += data
+            if sink and marker not in self._agent_buf:
+                # Pass on all but the last newline: it may start the marker.
+                done, nl, rest = self._agent_buf.rpartition(b"\n")
+                if done:
+                    sink(done.decode(errors="replace"))
+                    self._agent_buf = nl + rest
+        out, _, self._agent_buf = self._agent_buf.partition(marker)
+        return out.decode(errors="replace")
+
+    def run(self, script, timeout=120, sink=None):
+        """Run a bash script in the guest; return (exit status, output).
+
+        sink, if given, receives the output line by line as it arrives (and
+        the returned output then holds only what was not yet passed on).
+        """
+        token = "HARNESS-" + secrets.token_hex(8)
+        line = token + " " + base64.b64encode(script.encode()).decode() + "\n"
+        self.agent_sock.sendall(line.encode())
+        out = self._agent_until(f"\n{token} rc=".encode(), timeout,
+                                f"'{script.strip().splitlines()[0][:60]}'", sink)
+        rc = self._agent_until(b"\n", 10, "exit status")
+        return int(rc), out
+
+    def sh(self, script, timeout=120):
+        """Run a script that must succeed; return its output."""
+        rc, out = self.run(script, timeout)
+        if rc != 0:
+            raise VMError(f"guest command failed with {rc}: {script}\n{out}")
+        return out
+
+    def read(self, path):
+        """A guest file's contents, stripped ('' if it cannot be read)."""
+        rc, out = self.run(f"cat {path}")
+        return out.strip() if rc == 0 else ""
+
+    def write(self, path, value):
+        """Write value to a guest file as 'echo' would; return (rc, message)."""
+        rc, out = self.run(f"echo {value} > {path}")
+        return rc, out.strip()
+
+    # ---- QMP ------------------------------------------------------------
+
+    def _qmp_read(self, timeout=30):
+        deadline = time.monotonic() + timeout
+        while b"\n" not in self._qmp_buf:
+            self._check_alive("QMP")
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise VMError("QEMU did not answer on QMP")
+            self.qmp_sock.settimeout(min(left, 1.0))
+            try:
+                data = self.qmp_sock.recv(65536)
+            except socket.timeout:
+                continue
+            if not data:
+                raise VMError("QMP connection closed:\n" + self.console_tail())
+            self._qmp_buf += data
+        line, _, self._qmp_buf = self._qmp_buf.partition(b"\n")
+        return json.loads(line)
+
+    def qmp(self, command, **arguments):
+        """Execute a QMP command; return its result or raise VMError."""
+        msg = {"execute": command}
+        if arguments:
+            msg["arguments"] = arguments
+        self.qmp_sock.sendall(json.dumps(msg).encode() + b"\n")
+        while True:
+            reply = self._qmp_read()
+            if "event" in reply:
+                self.events.append(reply)
+            elif "error" in reply:
+                raise VMError(f"QMP {command}: {reply['error'].get('desc')}")
+            elif "return" in reply:
+                return reply["return"]
+
+    def wait_event(self, name, timeout=60, **data):
+        """Wait for a QMP event whose data has the given items; return it or None."""
+        deadline = time.monotonic() + timeout
+        while True:
+            for ev in self.events:
+                if ev["event"] == name and all(ev.get("data", {}).get(k) == v
+                                               for k, v in data.items()):
+                    self.events.remove(ev)
+                    return ev
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return None
+            try:
+                self.events.append(self._qmp_read(left))
+            except VMError:
+                if not self.alive():
+                    raise
+                return None
+
+    # ---- memory devices -------------------------------------------------
+
+    def _new_id(self, prefix):
+        self._ids += 1
+        return f"{prefix}{self._ids}"
+
+    def add_dimm(self, size="1G", node=None, dev_id=None):
+        """Plug a pc-dimm of size bytes (on node); return its id."""
+        dev_id = dev_id or self._new_id("dimm")
+        self.qmp("object-add", **{"qom-type": "memory-backend-ram",
+                                  "id": f"mem-{dev_id}", "size": parse_size(size)})
+        args = {"driver": "pc-dimm", "id": dev_id, "memdev": f"mem-{dev_id}"}
+        if node is not None:
+            args["node"] = node
+        try:
+            self.qmp("device_add", **args)
+        except VMError:
+            self.qmp("object-del", id=f"mem-{dev_id}")
+            raise
+        return dev_id
+
+    def remove_dimm(self, dev_id, timeout=120):
+        """Unplug a pc-dimm: True once QEMU reports DEVICE_DELETED, False
+        if the guest refused or did not finish within timeout."""
+        self.qmp("device_del", id=dev_id)
+        if self.wait_event("DEVICE_DELETED", timeout, device=dev_id) is None:
+            return False
+        self.qmp("object-del", id=f"mem-{dev_id}")
+        return True
+
+    def dimms(self):
+        """{id: {addr, size, node}} of the plugged pc-dimms."""
+        out = {}
+        for dev in self.qmp("query-memory-devices"):
+            d = dev.get("data", {})
+            if dev.get("type") == "dimm":
+                out[d.get("id")] = {"addr": d["addr"], "size": d["size"], "node": d["node"]}
+        return out
+
+    def virtio_mem_size(self, dev_id, requested=None, timeout=120):
+        """Set a virtio-mem device's requested-size (if given) and wait until
+        the guest has plugged that much; return the plugged size."""
+        path = f"/machine/peripheral/{dev_id}"
+        if requested is not None:
+            self.qmp("qom-set", path=path, property="requested-size",
+                     value=parse_size(requested))
+            deadline = time.monotonic() + timeout
+            while (self.qmp("qom-get", path=path, property="size")
+                   != parse_size(requested) and time.monotonic() < deadline):
+                time.sleep(0.2)
+        return self.qmp("qom-get", path=path, property="size")
