@@ -1,0 +1,307 @@
+#!/usr/bin/env python3
+"""Run every test layer against one kernel and print TAP as results come.
+
+Layers, in order:
+  kunit      KUnit results the kernel printed while booting the first guest
+  kselftest  each program of tools/testing/selftests/memory-hotplug, run in
+             that guest; its KTAP subtests are results of their own
+  base       the base tree's own mem-on-off-test.sh, unchanged, same guest
+  scenario   tests/scenarios/*.py: each file boots its own guest (its VM
+             dict), then runs its test_* functions, which drive QEMU over QMP
+             and assert on what the guest shows
+
+After each test the guest's console is searched for kernel splats (vm.SPLAT);
+one is a failure. The last line is 'N passed, N failed, N skipped'; the exit
+status is 1 if anything failed.
+"""
+
+import argparse
+import glob
+import importlib.util
+import os
+import re
+import sys
+import time
+import traceback
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tests"))
+import vm as vmlib  # noqa: E402
+
+TOP = vmlib.TOP
+BUILD = vmlib.BUILD
+
+
+class Results:
+    """Numbered TAP output, a full log, and the final tally."""
+
+    def __init__(self, log_path):
+        self.n = self.passed = self.failed = self.skipped = 0
+        self.failures = []
+        self.log = open(log_path, "w")
+        self.emit("TAP version 13")
+
+    def emit(self, line):
+        print(line, flush=True)
+        self.log.write(line + "\n")
+        self.log.flush()
+
+    def note(self, text):
+        for line in str(text).rstrip("\n").splitlines():
+            self.emit("# " + line)
+
+    def result(self, ok, name, skip=None, diag=None):
+        self.n += 1
+        if skip is not None:
+            self.skipped += 1
+            self.emit(f"ok {self.n} - {name} # SKIP {skip}")
+            return True
+        if ok:
+            self.passed += 1
+            self.emit(f"ok {self.n} - {name}")
+        else:
+            self.failed += 1
+            self.failures.append(name)
+            self.emit(f"not ok {self.n} - {name}")
+            if diag:
+                self.note(diag)
+        return bool(ok)
+
+    def finish(self):
+        self.emit(f"1..{self.n}")
+        for name in self.failures:
+            self.emit(f"# failed: {name}")
+        line = f"{self.passed} passed, {self.failed} failed"
+        if self.skipped:
+            line += f", {self.skipped} skipped"
+        self.emit(line)
+        return 1 if self.failed or not self.n else 0
+
+
+class Checker:
+    """What a scenario function asserts with: t.ok(), t.eq(), t.skip()."""
+
+    def __init__(self, results, prefix):
+        self.results = results
+        self.prefix = prefix
+
+    def ok(self, cond, desc, diag=None):
+        return self.results.result(cond, f"{self.prefix}: {desc}", diag=diag)
+
+    def eq(self, got, want, desc):
+        return self.ok(got == want, desc, diag=f"got:  {got!r}\nwant: {want!r}")
+
+    def skip(self, desc, reason):
+        self.results.result(True, f"{self.prefix}: {desc}", skip=reason)
+
+    def note(self, text):
+        self.results.note(text)
+
+
+def health(results, vm, name):
+    """A failure for every kernel splat the console gained since last time."""
+    bad = vm.splats()
+    if bad:
+        results.result(False, f"{name}: kernel log clean",
+                       diag="\n".join(bad[:20]) + f"\n(console: {vm.rundir}/console.log)")
+    return not bad
+
+
+# ---- kunit ---------------------------------------------------------------
+
+KTAP_CASE = re.compile(r"^ {4}(not )?ok \d+ (\S+)(.*)$")
+
+
+def kunit_layer(results, console):
+    """Report each KUnit case (suite level: '# Subtest: NAME') from the console."""
+    suite, seen = None, 0
+    for raw in console.splitlines():
+        line = re.sub(r"^\[\s*\d+\.\d+\]\s?", "", raw)
+        m = re.match(r"^ {4}# Subtest: (\S+)", line)
+        if m:
+            suite = m.group(1)
+            continue
+        m = KTAP_CASE.match(line)
+        if m and suite:
+            seen += 1
+            skip = m.group(3).split("# SKIP", 1)[1].strip() if "# SKIP" in m.group(3) else None
+            results.result(not m.group(1), f"kunit/{suite}: {m.group(2)}", skip=skip)
+    if not seen:
+        results.note("kunit: this kernel has no KUnit suites")
+
+
+# ---- kselftest and the base's own selftest -------------------------------
+
+KTAP_RESULT = re.compile(r"^(not )?ok \d+ (.*?)(?:\s+#\s*(SKIP|skip|XFAIL|TODO)\b\s*(.*))?$")
+
+
+class ProgramOutput:
+    """Turns a guest program's streamed output into results as lines come:
+    each KTAP 'ok'/'not ok' line at the top level is one result."""
+
+    def __init__(self, results, name):
+        self.results = results
+        self.name = name
+        self.partial = ""
+        self.recent = []
+        self.seen = self.failed = 0
+
+    def feed(self, chunk):
+        lines = (self.partial + chunk).split("\n")
+        self.partial = lines.pop()
+        for line in lines:
+            self.line(line)
+
+    def line(self, line):
+        self.results.log.write(f"{self.name}| {line}\n")
+        m = KTAP_RESULT.match(line)
+        if not m:
+            self.recent = (self.recent + [line])[-12:]
+            return
+        self.seen += 1
+        skip = (m.group(4) or "skipped") if m.group(3) in ("SKIP", "skip") else None
+        if not self.results.result(not m.group(1), f"{self.name}: {m.group(2)}", skip=skip,
+                                   diag="\n".join(self.recent)):
+            self.failed += 1
+        self.recent = []
+
+
+def run_program(results, vm, name, script, timeout):
+    """Run one guest program; its KTAP results count, else its exit status."""
+    out = ProgramOutput(results, name)
+    try:
+        rc, rest = vm.run(script, timeout=timeout, sink=out.feed)
+    except vmlib.VMError as e:
+        results.result(False, f"{name}: finished", diag=str(e))
+        return False
+    out.feed(rest + "\n")
+    if rc == 4 and not out.seen:
+        results.result(True, name, skip=(out.recent or ["exit 4"])[-1])
+    elif not out.seen or (rc not in (0, 4) and not out.failed):
+        results.result(rc == 0, f"{name}: exit status 0",
+                       diag=f"exit status {rc}; last output:\n" + "\n".join(out.recent))
+    return health(results, vm, name)
+
+
+def kselftest_programs():
+    """(collection, program) pairs of the installed memory-hotplug kselftests."""
+    lst = os.path.join(BUILD, "kselftest/install/kselftest-list.txt")
+    if not os.path.exists(lst):
+        raise SystemExit(f"error: {lst} is missing: run make selftests")
+    with open(lst) as f:
+        return [tuple(line.strip().split(":", 1)) for line in f if ":" in line]
+
+
+def guest_layers(results, args):
+    """One guest for KUnit, the kselftests and the base's selftest."""
+    vm = vmlib.VM(kernel=args.variant, name=f"{args.variant}-kselftest")
+    try:
+        vm.start()
+    except vmlib.VMError as e:
+        results.result(False, "guest: boots to the test agent", diag=str(e))
+        return
+    results.note(f"guest booted in {vm.boot_seconds:.1f} s")
+    try:
+        kunit_layer(results, vm.console())
+        health(results, vm, "boot")
+        install = os.path.join(BUILD, "kselftest/install")
+        for coll, prog in kselftest_programs():
+            name = f"kselftest/{coll}/{prog}"
+            if not selected(args, name):
+                continue
+            ok = run_program(results, vm, name,
+                             f"cd {install}/{coll} && exec ./{prog}", args.timeout)
+            if not vm.alive():
+                return
+        name = "base/mem-on-off-test.sh"
+        if selected(args, name):
+            base = open(os.path.join(BUILD, "base/current")).read().strip()
+            run_program(results, vm, name,
+                        f"exec bash {base}/tools/testing/selftests/memory-hotplug/"
+                        "mem-on-off-test.sh", args.timeout)
+        results.result(not vm.splats(vm.console()), "guest: kernel log clean all along")
+    finally:
+        vm.poweroff()
+
+
+# ---- host-driven scenarios -----------------------------------------------
+
+def scenario_layer(results, args):
+    for path in sorted(glob.glob(os.path.join(TOP, "tests/scenarios/*.py"))):
+        base = os.path.basename(path)[:-3]
+        spec = importlib.util.spec_from_file_location(f"scenario_{base}", path)
+        mod = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(mod)
+        tests = [(n, f) for n, f in vars(mod).items()
+                 if n.startswith("test_") and callable(f)
+                 and selected(args, f"scenario/{base}/{n[5:]}")]
+        if not tests:
+            continue
+        tests.sort(key=lambda nf: nf[1].__code__.co_firstlineno)
+        need = getattr(mod, "REQUIRES", None)
+        if need and need != args.kernel:
+            for n, _ in tests:
+                results.result(True, f"scenario/{base}/{n[5:]}",
+                               skip=f"needs KERNEL={need}: {getattr(mod, 'WHY', 'beyond the base')}")
+            continue
+        run_scenario_file(results, args, base, mod, tests)
+
+
+def run_scenario_file(results, args, base, mod, tests):
+    opts = dict(getattr(mod, "VM", {}))
+    vm = None
+    try:
+        for n, fn in tests:
+            prefix = f"scenario/{base}/{n[5:]}"
+            if vm is None or not vm.alive():
+                vm = vmlib.VM(kernel=args.variant, name=f"{args.variant}-{base}", **opts)
+                try:
+                    vm.start()
+                except vmlib.VMError as e:
+                    results.result(False, f"{prefix}: guest boots", diag=str(e))
+                    vm = None
+                    continue
+            t = Checker(results, prefix)
+            start = time.monotonic()
+            try:
+                fn(vm, t)
+            except Exception as e:  # a broken test or a dead guest: one failure
+                results.result(False, f"{prefix}: runs to the end",
+                               diag="".join(traceback.format_exception_only(type(e), e))
+                               + traceback.format_exc(limit=-3))
+            results.note(f"{prefix}: {time.monotonic() - start:.1f} s")
+            if vm.alive():
+                health(results, vm, prefix)
+    finally:
+        if vm:
+            vm.poweroff()
+
+
+def selected(args, name):
+    return not args.only or any(p in name for p in args.only.split(","))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--kernel", default="ours", choices=("ours", "upstream"))
+    ap.add_argument("--flavour", default="", help="build flavour, e.g. debug")
+    ap.add_argument("--only", default=os.environ.get("ONLY", ""),
+                    help="comma-separated substrings of the test names to run")
+    ap.add_argument("--layers", default="kunit,kselftest,base,scenario")
+    ap.add_argument("--timeout", type=int, default=600,
+                    help="seconds one kselftest program may take")
+    args = ap.parse_args()
+    args.variant = args.kernel + (f"-{args.flavour}" if args.flavour else "")
+    os.makedirs(os.path.join(BUILD, "logs"), exist_ok=True)
+    results = Results(os.path.join(BUILD, "logs", f"check-{args.variant}.tap"))
+    results.note(f"kernel under test: {args.variant}")
+    layers = args.layers.split(",")
+    if set(layers) & {"kunit", "kselftest", "base"}:
+        guest_layers(results, args)
+    if "scenario" in layers:
+        scenario_layer(results, args)
+    sys.exit(results.finish())
+
+
+if __name__ == "__main__":
+    main()
