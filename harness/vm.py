@@ -155,7 +155,8 @@ class VM:
                    "root=hostroot", "rootfstype=9p",
                    "rootflags=trans=virtio,version=9p2000.L,cache=loose,msize=262144",
                    "ro", f"init={TOP}/harness/guest/init",
-                   f"harness.modules={modules}"]
+                   f"harness.modules={modules}",
+                   f"harness.keep={TOP},{BUILD}"]
         if self.udev:
             cmdline.append("harness.udev=1")
         if self.udev_rules:
