@@ -193,8 +193,11 @@ def kselftest_programs():
 
 
 def guest_layers(results, args):
-    """One guest for KUnit, the kselftests and the base's selftest."""
-    vm = vmlib.VM(kernel=args.variant, name=f"{args.variant}-kselftest")
+    """One guest for KUnit, the kselftests and the base's selftest: 2 GiB of
+    boot memory and two 1 GiB DIMMs present at boot, whose blocks the
+    kernel leaves offline (auto_online_blocks=offline) for the tests to use."""
+    vm = vmlib.VM(kernel=args.variant, name=f"{args.variant}-kselftest",
+                  dimms=["1G", "1G"])
     try:
         vm.start()
     except vmlib.VMError as e:

@@ -115,13 +115,15 @@ class VM:
                memoryless (CPUs all on node 0); None for no NUMA options
     virtio_mem list of dicts {id, size, node, requested} cold-plugged at boot
                (QEMU 7.2 cannot hot-plug virtio-mem-pci)
+    dimms      pc-dimms present at boot: sizes, or (size, node) pairs; ids
+               are boot-dimm0, boot-dimm1, ... (removable with remove_dimm)
     append     extra kernel command line
     udev       start systemd-udevd; udev_rules also loads our rule
     name       run directory name under build/run
     """
 
     def __init__(self, kernel="ours", mem="2G", slots=16, maxmem="64G", smp=2,
-                 numa=None, virtio_mem=(), append="", udev=False,
+                 numa=None, virtio_mem=(), dimms=(), append="", udev=False,
                  udev_rules=False, name="vm", boot_timeout=300, accel=None):
         self.kernel = kernel
         self.mem = parse_size(mem)
@@ -130,6 +132,7 @@ class VM:
         self.smp = smp
         self.numa = numa
         self.virtio_mem = list(virtio_mem)
+        self.boot_dimms = list(dimms)
         self.append = append
         self.udev = udev
         self.udev_rules = udev_rules
@@ -186,6 +189,11 @@ class VM:
                              + (f",cpus=0-{self.smp - 1}" if node == 0 else "")]
                 else:
                     args += ["-numa", f"node,nodeid={node}"]
+        for i, dimm in enumerate(self.boot_dimms):
+            size, node = dimm if isinstance(dimm, (tuple, list)) else (dimm, None)
+            args += ["-object", f"memory-backend-ram,id=mem-boot-dimm{i},size={parse_size(size)}",
+                     "-device", f"pc-dimm,id=boot-dimm{i},memdev=mem-boot-dimm{i}"
+                     + (f",node={node}" if node is not None else "")]
         for dev in self.virtio_mem:
             size = parse_size(dev["size"])
             args += ["-object", f"memory-backend-ram,id=mem-{dev['id']},size={size}",
