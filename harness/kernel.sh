@@ -50,8 +50,14 @@ fi
 
 say "kernel $variant: building from $src (log: $LOGS/build-$variant.log)"
 step "build-$variant.log" "make bzImage modules" make -C "$src" O="$out" -j"$(nproc)" bzImage modules
-rm -rf "$out/modroot.new"
-step "modules-$variant.log" "modules_install" \
-	make -C "$src" O="$out" INSTALL_MOD_PATH="$out/modroot.new" INSTALL_MOD_STRIP=1 modules_install
-rm -rf "$out/modroot" && mv "$out/modroot.new" "$out/modroot"
+# Install the modules for the guest only when one changed: a running guest
+# may be using build/kernel/VARIANT/modroot.
+if [ ! -f "$out/modroot/.installed" ] ||
+   [ -n "$(find "$out" -name '*.ko' -newer "$out/modroot/.installed" -print -quit)" ]; then
+	rm -rf "$out/modroot.new"
+	step "modules-$variant.log" "modules_install" \
+		make -C "$src" O="$out" INSTALL_MOD_PATH="$out/modroot.new" INSTALL_MOD_STRIP=1 modules_install
+	touch "$out/modroot.new/.installed"
+	rm -rf "$out/modroot" && mv "$out/modroot.new" "$out/modroot"
+fi
 say "kernel $variant: $out/arch/x86/boot/bzImage ($(cat "$out/include/config/kernel.release"))"

@@ -113,8 +113,8 @@ class VM:
     smp        vCPUs
     numa       list of boot memory per node, e.g. ['2G', 0] makes node 1
                memoryless (CPUs all on node 0); None for no NUMA options
-    virtio_mem list of dicts {id, size, node, requested} cold-plugged at boot
-               (QEMU 7.2 cannot hot-plug virtio-mem-pci)
+    virtio_mem list of dicts {id, size, node, requested} present at boot
+               (add_virtio_mem() plugs one later)
     dimms      pc-dimms present at boot: sizes, or (size, node) pairs; ids
                are boot-dimm0, boot-dimm1, ... (removable with remove_dimm)
     append     extra kernel command line
@@ -451,6 +451,21 @@ class VM:
             if dev.get("type") == "dimm":
                 out[d.get("id")] = {"addr": d["addr"], "size": d["size"], "node": d["node"]}
         return out
+
+    def add_virtio_mem(self, size="8G", node=0, requested=0, dev_id=None):
+        """Hot-plug a virtio-mem-pci device able to provide size bytes to
+        node, asking for requested bytes at first; return its id."""
+        dev_id = dev_id or self._new_id("vmem")
+        self.qmp("object-add", **{"qom-type": "memory-backend-ram",
+                                  "id": f"mem-{dev_id}", "size": parse_size(size)})
+        try:
+            self.qmp("device_add", driver="virtio-mem-pci", id=dev_id,
+                     memdev=f"mem-{dev_id}", node=node,
+                     **{"requested-size": parse_size(requested)})
+        except VMError:
+            self.qmp("object-del", id=f"mem-{dev_id}")
+            raise
+        return dev_id
 
     def virtio_mem_size(self, dev_id, requested=None, timeout=120):
         """Set a virtio-mem device's requested-size (if given) and wait until
