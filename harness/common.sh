@@ -52,4 +52,6 @@ need_disk() {
 }
 
 # The files this tree owns: the manifest without comments and blank lines.
-manifest() { sed -e 's/#.*//' -e 's/[[:space:]]*$//' -e '/^$/d' "$TOP/MANIFEST"; }
+# MANIFEST_FILE= points at another list (to try a file out before it joins).
+MANIFEST_FILE=${MANIFEST_FILE:-$TOP/MANIFEST}
+manifest() { sed -e 's/#.*//' -e 's/[[:space:]]*$//' -e '/^$/d' "$MANIFEST_FILE"; }

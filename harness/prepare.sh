@@ -21,7 +21,7 @@ for f in $(manifest); do
 done
 [ $bad -eq 0 ] || exit 1
 
-stamp=$( { base_key; cat "$TOP/MANIFEST"; cat "$TOP"/patches/*.patch 2>/dev/null; } | sha1sum | cut -d' ' -f1)
+stamp=$( { base_key; cat "$MANIFEST_FILE"; cat "$TOP"/patches/*.patch 2>/dev/null; } | sha1sum | cut -d' ' -f1)
 
 sync_overlay() {
 	local f changed=0

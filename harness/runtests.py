@@ -107,6 +107,16 @@ def health(results, vm, name):
     return not bad
 
 
+def leak_check(results, vm, name):
+    """On a kmemleak kernel (FLAVOUR=debug): scan now and fail on any report."""
+    rc, out = vm.run("k=/sys/kernel/debug/kmemleak; [ -e $k ] || exit 4; "
+                     "echo scan > $k; echo scan > $k; cat $k", timeout=600)
+    if rc != 4:
+        leaks = [line for line in out.splitlines() if line.startswith("unreferenced object")]
+        results.result(rc == 0 and not leaks, f"{name}: kmemleak finds no leak",
+                       diag="\n".join(out.splitlines()[:40]))
+
+
 # ---- kunit ---------------------------------------------------------------
 
 KTAP_CASE = re.compile(r"^ {4}(not )?ok \d+ (\S+)(.*)$")
@@ -224,6 +234,7 @@ def guest_layers(results, args):
                         f"exec bash {base}/tools/testing/selftests/memory-hotplug/"
                         "mem-on-off-test.sh", args.timeout)
         results.result(not vm.splats(vm.console()), "guest: kernel log clean all along")
+        leak_check(results, vm, "guest")
     finally:
         vm.poweroff()
 
@@ -276,6 +287,8 @@ def run_scenario_file(results, args, base, mod, tests):
             results.note(f"{prefix}: {time.monotonic() - start:.1f} s")
             if vm.alive():
                 health(results, vm, prefix)
+        if vm and vm.alive():
+            leak_check(results, vm, f"scenario/{base}")
     finally:
         if vm:
             vm.poweroff()
