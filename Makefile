@@ -20,6 +20,7 @@ help:
 	@echo 'make demo        build, boot, hot-plug and unplug a 1 GiB DIMM, narrated'
 	@echo 'make check       lint, then every test layer; ends with "N passed, N failed"'
 	@echo 'make test        the test layers only (ONLY=substring picks tests)'
+	@echo 'make bench       the same workloads on ours and upstream: medians and ratios'
 	@echo 'make lint        checkpatch --strict, sparse, W=1 and kernel-doc on our files'
 	@echo 'make kernel      build the kernel (KERNEL=ours|upstream, FLAVOUR=debug)'
 	@echo 'make shell       boot the guest with its console on this terminal'
@@ -49,6 +50,11 @@ test: kernel selftests
 	@harness/runtests.py --kernel $(KERNEL) --flavour '$(FLAVOUR)' --only '$(ONLY)'
 
 check: lint test
+
+bench: tree
+	@harness/kernel.sh ours
+	@harness/kernel.sh upstream
+	@harness/bench.py
 
 demo: kernel
 	@harness/demo.py --kernel $(VARIANT)

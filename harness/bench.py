@@ -1,0 +1,283 @@
+#!/usr/bin/env python3
+"""make bench: the same memory hot(un)plug workloads on our kernel and on the
+reference (upstream) kernel, alternating ours/upstream runs so that machine
+noise hits both alike. Prints per workload the median time of each kernel,
+the ratio ours/upstream (< 1 is faster) and the min-max spread, and writes
+build/bench/results.json.
+
+Times are taken inside the guest with the monotonic clock around the
+operation itself (the sysfs writes, or from just before the QMP command until
+the guest shows the result), never around QEMU start-up; boot time is the
+kernel's own timestamp of starting init.
+"""
+
+import argparse
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import vm as vmlib  # noqa: E402
+
+MEM = "/sys/devices/system/memory"
+BENCH = os.path.join(vmlib.BUILD, "bench")
+
+# Guest-side helpers, sent once per guest. now: monotonic nanoseconds.
+# watch_blocks N STATE: poll until N blocks exist with that state (any state
+# if STATE is '-'), print the elapsed ns since the watcher started.
+GUEST_LIB = r"""
+now() { date +%s%N; }
+count_blocks() {
+	if [ "$1" = - ]; then ls -d /sys/devices/system/memory/memory[0-9]* | wc -l
+	else grep -lx "$1" /sys/devices/system/memory/memory[0-9]*/state | wc -l; fi
+}
+"""
+
+
+def guest_timer(vm, name, condition):
+    """Start a guest watcher that records the time from now until condition
+    (a bash test) holds; returns a function that waits for it and returns
+    the seconds."""
+    vm.sh(f"""cat >/tmp/{name}.sh <<'EOF'
+{GUEST_LIB}
+t0=$(now)
+until {condition}; do sleep 0.01; done
+echo $(( $(now) - t0 )) >/tmp/{name}.ns
+EOF
+setsid bash /tmp/{name}.sh </dev/null >/dev/null 2>&1 &""")
+
+    def finish(timeout=600):
+        out = vm.sh(f"for i in $(seq {timeout * 10}); do [ -s /tmp/{name}.ns ] && break; "
+                    f"sleep 0.1; done; cat /tmp/{name}.ns", timeout=timeout + 30)
+        return int(out.split()[-1]) / 1e9
+    return finish
+
+
+def timed(vm, script, timeout=900):
+    """Seconds a guest script takes, measured in the guest."""
+    out = vm.sh(f"t0=$(date +%s%N); {script}\nt1=$(date +%s%N); echo BENCH $((t1 - t0))",
+                timeout=timeout)
+    return int(re.search(r"BENCH (\d+)", out).group(1)) / 1e9
+
+
+def memtotal_kb(vm):
+    return int(vm.sh("awk '/^MemTotal/ {print $2}' /proc/meminfo"))
+
+
+def kernel_cost(vm):
+    """{MemTotal, MemFree, Slab, VmallocUsed, Percpu} in kB."""
+    out = vm.sh("sync; echo 3 > /proc/sys/vm/drop_caches; "
+                "grep -E '^(MemTotal|MemFree|Slab|VmallocUsed|Percpu):' /proc/meminfo")
+    vals = {k: int(v.split()[0]) for k, v in (line.split(":") for line in out.splitlines())}
+    return vals
+
+
+def blocks_present(vm):
+    return int(vm.sh(f"ls -d {MEM}/memory[0-9]* | wc -l"))
+
+
+def dimm_cycle(vm, size, prefix, res):
+    """Workloads 1-3 (and 8): add a DIMM with auto-online off, online each
+    block movable, offline all and remove; then add again with auto-online
+    on. Records seconds under prefix+name in res."""
+    bsz = int(vm.read(f"{MEM}/block_size_bytes"), 16)
+    nblocks = size // bsz
+    vm.sh(f"echo offline > {MEM}/auto_online_blocks")
+    base_blocks = blocks_present(vm)
+    cost0 = kernel_cost(vm)
+
+    done = guest_timer(vm, "add", f"[ $(count_blocks -) -ge {base_blocks + nblocks} ]")
+    dimm = vm.add_dimm(size)
+    res[prefix + "hot-add (blocks appear)"] = done()
+
+    new = vm.sh(f"cd {MEM}; grep -lx offline memory*/state | cut -d/ -f1").split()
+    res[prefix + "online_movable each block"] = timed(
+        vm, "for b in " + " ".join(new) + f"; do echo online_movable > {MEM}/$b/state; done")
+    cost1 = kernel_cost(vm)
+    gib = size / vmlib.GiB
+    used0 = cost0["MemTotal"] - cost0["MemFree"]
+    used1 = cost1["MemTotal"] - cost1["MemFree"]
+    # What the kernel spends per hot-added GiB: memory in use grows (memmap
+    # from the old memory), or MemTotal grows by less (memmap_on_memory).
+    res[prefix + "memory cost: kernel kB per GiB added"] = round(
+        ((used1 - used0) + ((size >> 10) - (cost1["MemTotal"] - cost0["MemTotal"]))) / gib)
+    if not prefix:
+        for k in ("Slab", "VmallocUsed", "Percpu"):
+            res[f"memory cost: {k} kB per GiB added"] = round((cost1[k] - cost0[k]) / gib)
+
+    res[prefix + "offline each block (idle)"] = timed(
+        vm, "for b in " + " ".join(new) + f"; do echo offline > {MEM}/$b/state; done")
+    done = guest_timer(vm, "remove", f"[ $(count_blocks -) -le {base_blocks} ]")
+    if not vm.remove_dimm(dimm, timeout=600):
+        raise vmlib.VMError("the guest refused to eject an offline DIMM")
+    res[prefix + "remove (blocks gone)"] = done()
+
+    vm.sh(f"echo online_movable > {MEM}/auto_online_blocks")
+    done = guest_timer(vm, "addon", f"[ $(count_blocks online) -ge {base_blocks + nblocks} ]")
+    dimm = vm.add_dimm(size)
+    res[prefix + "hot-add with auto-online, until all online"] = done()
+    vm.sh(f"echo offline > {MEM}/auto_online_blocks")
+    done = guest_timer(vm, "remove2", f"[ $(count_blocks -) -le {base_blocks} ]")
+    if not vm.remove_dimm(dimm, timeout=600):
+        raise vmlib.VMError("the guest refused to eject an idle online movable DIMM")
+    res[prefix + "eject online movable DIMM (offline+remove)"] = done()
+
+
+def block_names(vm):
+    return set(vm.sh(f"cd {MEM} && ls -d memory[0-9]*").split())
+
+
+def migrate(vm, size, res, filler):
+    """Workload 4: offline online-movable memory that a process filled."""
+    bsz = int(vm.read(f"{MEM}/block_size_bytes"), 16)
+    vm.sh(f"echo online_movable > {MEM}/auto_online_blocks")
+    before = block_names(vm)
+    done = guest_timer(vm, "mig", f"[ $(count_blocks online) -ge {len(before) + size // bsz} ]")
+    dimm = vm.add_dimm(size)
+    done()
+    new = sorted(block_names(vm) - before)
+    vm.sh(f"echo offline > {MEM}/auto_online_blocks")
+    fill = size * 3 // 4
+    # Movable user memory comes from ZONE_MOVABLE first: the filler's data
+    # lands on the new DIMM, and offlining it migrates the data away.
+    vm.sh(f"{filler} {fill >> 20} >/tmp/fill.out 2>&1 & echo $! >/tmp/fill.pid; "
+          "until grep -q READY /tmp/fill.out; do sleep 0.5; "
+          "kill -0 $(cat /tmp/fill.pid) || exit 1; done", timeout=900)
+    secs = timed(vm, "for b in " + " ".join(new)
+                 + f"; do echo offline > {MEM}/$b/state || exit 1; done")
+    res["offline 3/4-full movable memory"] = secs
+    res["migration throughput (GiB/s)"] = round(fill / vmlib.GiB / secs, 3)
+    out = vm.sh("kill -USR1 $(cat /tmp/fill.pid); "
+                "while kill -0 $(cat /tmp/fill.pid) 2>/dev/null; do sleep 0.5; done; "
+                "cat /tmp/fill.out", timeout=900)
+    if "VERIFIED" not in out:
+        raise vmlib.VMError(f"data not verified after migration: {out}")
+    if not vm.remove_dimm(dimm, timeout=600):
+        raise vmlib.VMError("the guest refused to eject the offlined DIMM")
+
+
+def memset_bandwidth(vm, tool):
+    """Guest memset bandwidth in bytes/s."""
+    out = vm.sh(f"{tool} 256", timeout=300)
+    return float(re.search(r"BYTES_PER_S (\S+)", out).group(1))
+
+
+def build_tools():
+    """Compile the guest helpers (same libc as the guest's root)."""
+    os.makedirs(BENCH, exist_ok=True)
+    src = os.path.join(HERE, "bench")
+    for name in ("fill", "memset_bw"):
+        out = os.path.join(BENCH, name)
+        c = os.path.join(src, name + ".c")
+        if not os.path.exists(out) or os.path.getmtime(out) < os.path.getmtime(c):
+            subprocess.run(["gcc", "-O2", "-Wall", "-o", out, c], check=True)
+    return os.path.join(BENCH, "fill"), os.path.join(BENCH, "memset_bw")
+
+
+def one_run(kernel, args, tools):
+    res = {}
+    fill, memset_bw = tools
+    vm = vmlib.VM(kernel=kernel, name=f"bench-{kernel}", mem=args.boot_mem,
+                  maxmem="128G", slots=8)
+    vm.start()
+    try:
+        dimm_cycle(vm, vmlib.parse_size(args.dimm), "", res)
+        migrate(vm, vmlib.parse_size(args.migrate), res, fill)
+        bw = memset_bandwidth(vm, memset_bw)
+        res["guest memset bandwidth (GiB/s)"] = round(bw / vmlib.GiB, 3)
+
+        # virtio-mem 0 -> N -> 0, onlined movable by the kernel
+        size = vmlib.parse_size(args.virtio_mem)
+        vm.sh(f"echo online_movable > {MEM}/auto_online_blocks")
+        dev = vm.add_virtio_mem(size=size, requested=0)
+        time.sleep(1)
+        total = memtotal_kb(vm)
+        done = guest_timer(vm, "vup", f"[ $(awk '/^MemTotal/ {{print $2}}' /proc/meminfo) "
+                                      f"-ge {total + (size >> 10)} ]")
+        vm.virtio_mem_size(dev, size, timeout=900)
+        res["virtio-mem grow 0 -> size"] = done()
+        done = guest_timer(vm, "vdown", f"[ $(awk '/^MemTotal/ {{print $2}}' /proc/meminfo) "
+                                        f"-le {total} ]")
+        vm.virtio_mem_size(dev, 0, timeout=900)
+        res["virtio-mem shrink size -> 0"] = done()
+    finally:
+        vm.poweroff()
+
+    vm = vmlib.VM(kernel=kernel, name=f"bench-{kernel}-mom", mem=args.boot_mem,
+                  maxmem="128G", slots=8, append="memory_hotplug.memmap_on_memory=1")
+    vm.start()
+    try:
+        dimm_cycle(vm, vmlib.parse_size(args.dimm), "memmap_on_memory: ", res)
+    finally:
+        vm.poweroff()
+
+    vm = vmlib.VM(kernel=kernel, name=f"bench-{kernel}-big", mem=args.big_mem,
+                  maxmem="256G", slots=4)
+    vm.start()
+    try:
+        m = re.search(r"\[\s*(\d+\.\d+)\] Run \S+ as init process", vm.console())
+        res[f"boot -m {args.big_mem} to init"] = float(m.group(1))
+    finally:
+        vm.poweroff()
+    # Workload 2's physical limit: memmap bytes written / memset bandwidth.
+    memmap = vmlib.parse_size(args.dimm) // 4096 * 64
+    res["memmap write floor for the online (s)"] = round(memmap / bw, 4)
+    return res
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--runs", type=int, default=int(os.environ.get("RUNS", 3)))
+    ap.add_argument("--dimm", default=os.environ.get("DIMM", "16G"))
+    ap.add_argument("--migrate", default=os.environ.get("MIGRATE", "2G"))
+    ap.add_argument("--virtio-mem", default=os.environ.get("VIRTIO_MEM", "8G"))
+    ap.add_argument("--boot-mem", default=os.environ.get("BOOT_MEM", "6G"))
+    ap.add_argument("--big-mem", default=os.environ.get("BIG_MEM", "64G"))
+    ap.add_argument("--kernels", default="ours,upstream")
+    args = ap.parse_args()
+    kernels = args.kernels.split(",")
+    tools = build_tools()
+    runs = {k: [] for k in kernels}
+    for i in range(args.runs):
+        for k in (kernels if i % 2 == 0 else list(reversed(kernels))):
+            start = time.monotonic()
+            print(f"bench: run {i + 1}/{args.runs} on {k} ...", flush=True)
+            runs[k].append(one_run(k, args, tools))
+            print(f"bench: run {i + 1}/{args.runs} on {k}: {time.monotonic() - start:.0f} s",
+                  flush=True)
+
+    names = list(runs[kernels[0]][0])
+    table = []
+    for n in names:
+        row = {"workload": n}
+        for k in kernels:
+            vals = [r[n] for r in runs[k]]
+            row[k] = {"median": statistics.median(vals), "min": min(vals), "max": max(vals),
+                      "runs": vals}
+        if len(kernels) == 2 and row[kernels[1]]["median"]:
+            row["ratio"] = row[kernels[0]]["median"] / row[kernels[1]]["median"]
+        table.append(row)
+    os.makedirs(BENCH, exist_ok=True)
+    with open(os.path.join(BENCH, "results.json"), "w") as f:
+        json.dump({"args": vars(args), "workloads": table}, f, indent=1)
+
+    w = max(len(r["workload"]) for r in table)
+    head = f"{'workload':<{w}}  " + "  ".join(f"{k:>22}" for k in kernels) + "   ratio"
+    print(head)
+    print("-" * len(head))
+    for r in table:
+        cells = "  ".join(f"{r[k]['median']:>9.3f} [{r[k]['min']:.3f}-{r[k]['max']:.3f}]"
+                          .rjust(22) for k in kernels)
+        print(f"{r['workload']:<{w}}  {cells}   {r.get('ratio', float('nan')):.3f}")
+    print("Seconds unless the name says otherwise; median [min-max] of "
+          f"{args.runs} runs each; ratio = {kernels[0]}/{kernels[-1]}; "
+          f"results: {BENCH}/results.json")
+
+
+if __name__ == "__main__":
+    main()
