@@ -8,6 +8,13 @@ PACKAGES="linux-source-6.12 qemu-system-x86 gcc make flex bison bc libelf-dev
 libssl-dev cpio python3 util-linux udev kmod sparse perl xz-utils rsync
 coreutils bash procps dwarves git python3-sphinx"
 
+# The guest binds its kernel's modules on the host's /lib/modules (its root
+# is the host's, read-only): the folder has to exist, even empty.
+if [ ! -d /lib/modules ]; then
+	[ "$(id -u)" -eq 0 ] || die "/lib/modules is missing: run as root: mkdir -p /lib/modules"
+	mkdir -p /lib/modules
+fi
+
 missing=
 for p in $PACKAGES; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||

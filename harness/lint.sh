@@ -34,7 +34,8 @@ for p in $patches; do
 	finding checkpatch "$(scripts/checkpatch.pl --strict --terse --no-summary --show-types "$p" 2>&1)"
 done
 
-objs=$(printf '%s\n' $cfiles | sed -n 's/\.c$/.o/p')
+# Kernel objects only: the selftests' C files are userspace programs.
+objs=$(printf '%s\n' $cfiles | grep -v '^tools/' | sed -n 's/\.c$/.o/p')
 if [ -n "$objs" ]; then
 	mkdir -p "$BUILD/lint"
 	cmp -s "$cfg" "$BUILD/lint/.config" || cp "$cfg" "$BUILD/lint/.config"
