@@ -7,6 +7,8 @@ one guest command where it can, so that scenarios stay short.
 import time
 
 MEM = "/sys/devices/system/memory"
+NODE = "/sys/devices/system/node"
+PARAMS = "/sys/module/memory_hotplug/parameters"
 
 
 def block_size(vm):
@@ -16,15 +18,42 @@ def block_size(vm):
 
 def blocks(vm):
     """{block id: state} of every memoryN directory."""
-    out = vm.sh(f"cd {MEM} && for b in memory[0-9]*; do echo ${{b#memory}} $(cat $b/state); done")
+    # bash builtins only: a fork costs milliseconds under TCG.
+    out = vm.sh(f"cd {MEM} && for b in memory[0-9]*; do read -r s < $b/state; "
+                "echo ${b#memory} $s; done")
     return {int(i): s for i, s in (line.split() for line in out.splitlines())}
 
 
-def meminfo(vm):
-    """/proc/meminfo as {field: kB}."""
-    out = vm.sh("cat /proc/meminfo")
-    return {k.strip(): int(v.split()[0]) for k, v in
-            (line.split(":", 1) for line in out.splitlines())}
+def block_table(vm, ids=None):
+    """{block id: (state, valid_zones, node)} of the given blocks (default:
+    all), read in one command; valid_zones keeps its spaces, node is the
+    number of the block's nodeN link (None without one)."""
+    which = " ".join(f"memory{i}" for i in ids) if ids is not None else "memory[0-9]*"
+    out = vm.sh(f"cd {MEM} && for b in {which}; do [ -d $b ] || continue; "
+                "read -r s < $b/state; read -r z < $b/valid_zones; n=($b/node[0-9]*); "
+                "echo \"${b#memory}|$s|$z|${n[0]##*/node}\"; done")
+    table = {}
+    for line in out.splitlines():
+        i, state, zones, node = line.split("|")
+        table[int(i)] = (state, zones, int(node) if node.isdigit() else None)
+    return table
+
+
+def zones(vm, ids):
+    """{block id: valid_zones} of the given blocks."""
+    return {i: z for i, (_, z, _) in block_table(vm, ids).items()}
+
+
+def meminfo(vm, node=None):
+    """/proc/meminfo (or nodeN/meminfo) as {field: kB}."""
+    if node is None:
+        out = vm.sh("cat /proc/meminfo")
+        return {k.strip(): int(v.split()[0]) for k, v in
+                (line.split(":", 1) for line in out.splitlines())}
+    out = vm.sh(f"cat {NODE}/node{node}/meminfo")
+    # "Node 1 MemTotal:       1048576 kB"
+    return {line.split(":")[0].split()[-1]: int(line.split(":")[1].split()[0])
+            for line in out.splitlines() if ":" in line}
 
 
 def wait_for(fn, timeout=60, interval=0.3):
@@ -47,3 +76,151 @@ def online(vm, ids, how="online"):
     script = "".join(f"echo {how} > {MEM}/memory{i}/state || echo FAIL {i}\n" for i in ids)
     rc, out = vm.run(script)
     return [int(line.split()[1]) for line in out.splitlines() if line.startswith("FAIL ")]
+
+
+def param(vm, name):
+    """A memory_hotplug module parameter as the guest reads it."""
+    return vm.read(f"{PARAMS}/{name}")
+
+
+# ---- pc-dimms ------------------------------------------------------------
+
+def dimm_blocks(vm, dev_id):
+    """The block ids a plugged DIMM covers, from QEMU's address and size."""
+    d = vm.dimms()[dev_id]
+    bsz = block_size(vm)
+    return list(range(d["addr"] // bsz, (d["addr"] + d["size"]) // bsz))
+
+
+def plug(vm, size="1G", node=None, timeout=60):
+    """Plug a DIMM and wait until all of its blocks exist in the guest;
+    return (dev_id, block ids), the ids empty if they did not all show up."""
+    dev = vm.add_dimm(size, node=node)
+    ids = dimm_blocks(vm, dev)
+    ok = wait_for(lambda: set(ids) <= set(blocks(vm)), timeout)
+    return dev, ids if ok else []
+
+
+def unplug(vm, dev, ids, timeout=60):
+    """device_del a DIMM; True once QEMU deleted it and its blocks are gone."""
+    if not vm.remove_dimm(dev, timeout):
+        return False
+    return bool(wait_for(lambda: not set(ids) & set(blocks(vm)), 30))
+
+
+def settle(vm, ids, timeout=30):
+    """Wait until none of the blocks is still offline (auto-onlining or udev
+    at work); return their {id: state}."""
+    def done():
+        states = {i: s for i, s in blocks(vm).items() if i in ids}
+        return states if all(s == "online" for s in states.values()) else None
+    return wait_for(done, timeout) or {i: s for i, s in blocks(vm).items() if i in ids}
+
+
+# ---- firmware views of memory ------------------------------------------
+
+def system_ram(vm):
+    """Top-level 'System RAM' ranges of /proc/iomem as [(start, end)]."""
+    out = vm.sh("cat /proc/iomem")
+    ranges = []
+    for line in out.splitlines():
+        if line[:1] != " " and line.split(" : ")[-1] == "System RAM":
+            lo, hi = line.split(" : ")[0].split("-")
+            ranges.append((int(lo, 16), int(hi, 16)))
+    return ranges
+
+
+def firmware_memmap(vm):
+    """/sys/firmware/memmap entries as [(start, end, type)]."""
+    out = vm.sh("cd /sys/firmware/memmap && for e in *; do "
+                "echo \"$(cat $e/start) $(cat $e/end) $(cat $e/type)\"; done")
+    entries = []
+    for line in out.splitlines():
+        start, end, kind = line.split(" ", 2)
+        entries.append((int(start, 16), int(end, 16), kind))
+    return entries
+
+
+def covers(ranges, start, end):
+    """Whether one (start, end, ...) entry is exactly [start, end]."""
+    return any(r[0] == start and r[1] == end for r in ranges)
+
+
+# ---- health ----------------------------------------------------------------
+
+def sane(vm, t, what="the guest ends sane"):
+    """One assertion that the guest still runs commands, no block is stuck
+    going-offline and memory can still be allocated (64 MiB through a pipe
+    and a tmpfs file)."""
+    rc, out = vm.run("grep -l going-offline /sys/devices/system/memory/memory*/state;"
+                     " head -c 64M /dev/zero > /tmp/.sane && rm /tmp/.sane && echo SANE",
+                     timeout=120)
+    return t.ok("SANE" in out and "going-offline" not in out, what, diag=out[-2000:])
+
+
+# ---- unmovable kernel memory -----------------------------------------------
+
+# Python run in the guest: hold pipes full of data. Pipe buffers are
+# unmovable kernel pages (GFP_HIGHUSER, no __GFP_MOVABLE), so they can only
+# come from kernel zones, and the allocator tries ZONE_NORMAL first: on this
+# guest boot memory is all DMA32, so ZONE_NORMAL is hot-added memory only.
+_PIN = r'''
+import fcntl, os, signal, sys
+pipes = []
+for _ in range(int(sys.argv[1])):
+    r, w = os.pipe()
+    fcntl.fcntl(w, 1031, 1 << 20)  # F_SETPIPE_SZ: 1 MiB
+    os.set_blocking(w, False)
+    try:
+        while True:
+            os.write(w, b"p" * 65536)
+    except BlockingIOError:
+        pass
+    pipes.append((r, w))
+print("PINNED", flush=True)
+signal.pause()
+'''
+
+
+def pin_unmovable(vm, mib=64):
+    """Start a guest process holding about mib MiB of unmovable kernel
+    memory (full pipes) until unpin(); return True once it holds it."""
+    vm.sh("cat > /tmp/pin.py <<'PIN_EOF'\n" + _PIN + "PIN_EOF\n"
+          f"setsid python3 /tmp/pin.py {mib} > /tmp/pin.out 2>&1 < /dev/null &\n"
+          "echo $! > /tmp/pin.pid")
+    return bool(wait_for(lambda: "PINNED" in vm.read("/tmp/pin.out"), 60))
+
+
+def unpin(vm):
+    """End the process pin_unmovable() started."""
+    vm.run("kill $(cat /tmp/pin.pid) 2>/dev/null; sleep 0.5")
+
+
+# ---- WORKAROUND: fast power-off -------------------------------------------
+# harness/vm.py's VM.poweroff() sends QMP system_powerdown and waits 30 s,
+# but nothing in the guest handles the ACPI power button, so every scenario
+# file loses 30 s before QEMU is killed. Until the harness powers the guest
+# off itself, scenario guests (this module is imported only by scenarios)
+# are asked over the agent to power off with sysrq 'o', as harness/guest/init
+# does when its port closes; the harness's own poweroff() is the fallback.
+# Remove this block once harness/vm.py does the same.
+try:
+    import base64 as _b64
+    import vm as _vmlib  # harness/vm.py: on sys.path under harness/runtests.py
+
+    _harness_poweroff = _vmlib.VM.poweroff
+
+    def _fast_poweroff(self, timeout=30):
+        if self.alive() and self.agent_sock:
+            try:
+                script = _b64.b64encode(b"echo o > /proc/sysrq-trigger").decode()
+                self.agent_sock.sendall(f"HARNESS-poweroff {script}\n".encode())
+                self.proc.wait(10)
+            except Exception:  # noqa: BLE001 - any trouble: the harness way
+                pass
+        _harness_poweroff(self, timeout)
+
+    if getattr(_vmlib.VM.poweroff, "__name__", "") != "_fast_poweroff":
+        _vmlib.VM.poweroff = _fast_poweroff
+except ImportError:
+    pass
