@@ -194,33 +194,3 @@ def pin_unmovable(vm, mib=64):
 def unpin(vm):
     """End the process pin_unmovable() started."""
     vm.run("kill $(cat /tmp/pin.pid) 2>/dev/null; sleep 0.5")
-
-
-# ---- WORKAROUND: fast power-off -------------------------------------------
-# harness/vm.py's VM.poweroff() sends QMP system_powerdown and waits 30 s,
-# but nothing in the guest handles the ACPI power button, so every scenario
-# file loses 30 s before QEMU is killed. Until the harness powers the guest
-# off itself, scenario guests (this module is imported only by scenarios)
-# are asked over the agent to power off with sysrq 'o', as harness/guest/init
-# does when its port closes; the harness's own poweroff() is the fallback.
-# Remove this block once harness/vm.py does the same.
-try:
-    import base64 as _b64
-    import vm as _vmlib  # harness/vm.py: on sys.path under harness/runtests.py
-
-    _harness_poweroff = _vmlib.VM.poweroff
-
-    def _fast_poweroff(self, timeout=30):
-        if self.alive() and self.agent_sock:
-            try:
-                script = _b64.b64encode(b"echo o > /proc/sysrq-trigger").decode()
-                self.agent_sock.sendall(f"HARNESS-poweroff {script}\n".encode())
-                self.proc.wait(10)
-            except Exception:  # noqa: BLE001 - any trouble: the harness way
-                pass
-        _harness_poweroff(self, timeout)
-
-    if getattr(_vmlib.VM.poweroff, "__name__", "") != "_fast_poweroff":
-        _vmlib.VM.poweroff = _fast_poweroff
-except ImportError:
-    pass

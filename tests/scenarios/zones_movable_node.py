@@ -2,7 +2,7 @@
 that no zone surrounds defaults to ZONE_MOVABLE, unless a kernel zone
 around it can be kept contiguous."""
 
-from guest import MEM, blocks, meminfo, online, plug, sane, set_auto_online, settle, wait_for, zones
+from guest import blocks, meminfo, online, plug, sane, set_auto_online, settle, wait_for, zones
 
 VM = dict(mem="2G", append="movable_node")
 
