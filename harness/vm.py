@@ -421,20 +421,22 @@ class VM:
         self._ids += 1
         return f"{prefix}{self._ids}"
 
-    def add_dimm(self, size="1G", node=None, dev_id=None):
-        """Plug a pc-dimm of size bytes (on node); return its id."""
-        dev_id = dev_id or self._new_id("dimm")
+    def _plug(self, driver, dev_id, size, **props):
+        """A RAM backend of size bytes and a driver device on it; the
+        backend goes again if QEMU refuses the device."""
         self.qmp("object-add", **{"qom-type": "memory-backend-ram",
                                   "id": f"mem-{dev_id}", "size": parse_size(size)})
-        args = {"driver": "pc-dimm", "id": dev_id, "memdev": f"mem-{dev_id}"}
-        if node is not None:
-            args["node"] = node
         try:
-            self.qmp("device_add", **args)
+            self.qmp("device_add", driver=driver, id=dev_id, memdev=f"mem-{dev_id}", **props)
         except VMError:
             self.qmp("object-del", id=f"mem-{dev_id}")
             raise
         return dev_id
+
+    def add_dimm(self, size="1G", node=None, dev_id=None):
+        """Plug a pc-dimm of size bytes (on node); return its id."""
+        props = {} if node is None else {"node": node}
+        return self._plug("pc-dimm", dev_id or self._new_id("dimm"), size, **props)
 
     def remove_dimm(self, dev_id, timeout=120):
         """Unplug a pc-dimm: True once QEMU reports DEVICE_DELETED, False
@@ -457,17 +459,8 @@ class VM:
     def add_virtio_mem(self, size="8G", node=0, requested=0, dev_id=None):
         """Hot-plug a virtio-mem-pci device able to provide size bytes to
         node, asking for requested bytes at first; return its id."""
-        dev_id = dev_id or self._new_id("vmem")
-        self.qmp("object-add", **{"qom-type": "memory-backend-ram",
-                                  "id": f"mem-{dev_id}", "size": parse_size(size)})
-        try:
-            self.qmp("device_add", driver="virtio-mem-pci", id=dev_id,
-                     memdev=f"mem-{dev_id}", node=node,
-                     **{"requested-size": parse_size(requested)})
-        except VMError:
-            self.qmp("object-del", id=f"mem-{dev_id}")
-            raise
-        return dev_id
+        return self._plug("virtio-mem-pci", dev_id or self._new_id("vmem"), size, node=node,
+                          **{"requested-size": parse_size(requested)})
 
     def virtio_mem_size(self, dev_id, requested=None, timeout=120):
         """Set a virtio-mem device's requested-size (if given) and wait until
