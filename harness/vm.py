@@ -302,25 +302,30 @@ class VM:
         text = self.new_console() if text is None else text
         return [line for line in text.splitlines() if SPLAT.search(line)]
 
+    def _recv(self, sock, deadline, what, late):
+        """What sock has within a second (b"" if nothing); VMError (with
+        the console tail) once deadline passes, QEMU exits or sock closes."""
+        self._check_alive(what)
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise VMError(f"{late}; console:\n" + self.console_tail())
+        sock.settimeout(min(left, 1.0))
+        try:
+            data = sock.recv(65536)
+        except socket.timeout:
+            return b""
+        if not data:
+            raise VMError(f"channel closed during {what}:\n" + self.console_tail())
+        return data
+
     # ---- the guest agent ------------------------------------------------
 
     def _agent_until(self, marker, timeout, what, sink=None):
         """Read the agent port until marker; return what came before it."""
         deadline = time.monotonic() + timeout
         while marker not in self._agent_buf:
-            self._check_alive(what)
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise VMError(f"guest did not finish {what} in {timeout} s; console:\n"
-                              + self.console_tail())
-            self.agent_sock.settimeout(min(left, 1.0))
-            try:
-                data = self.agent_sock.recv(65536)
-            except socket.timeout:
-                continue
-            if not data:
-                raise VMError(f"guest agent closed during {what}:\n" + self.console_tail())
-            self._agent_buf += data
+            self._agent_buf += self._recv(self.agent_sock, deadline, what,
+                                          f"guest did not finish {what} in {timeout} s")
             if sink and marker not in self._agent_buf:
                 # Pass on all but the last newline: it may start the marker.
                 done, nl, rest = self._agent_buf.rpartition(b"\n")
@@ -366,18 +371,8 @@ class VM:
     def _qmp_read(self, timeout=30):
         deadline = time.monotonic() + timeout
         while b"\n" not in self._qmp_buf:
-            self._check_alive("QMP")
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise VMError("QEMU did not answer on QMP")
-            self.qmp_sock.settimeout(min(left, 1.0))
-            try:
-                data = self.qmp_sock.recv(65536)
-            except socket.timeout:
-                continue
-            if not data:
-                raise VMError("QMP connection closed:\n" + self.console_tail())
-            self._qmp_buf += data
+            self._qmp_buf += self._recv(self.qmp_sock, deadline, "QMP",
+                                        "QEMU did not answer on QMP")
         line, _, self._qmp_buf = self._qmp_buf.partition(b"\n")
         return json.loads(line)
 
