@@ -214,6 +214,25 @@ int memory_notify(unsigned long val, void *v)
 /* --- onlining and offlining --------------------------------------------- */
 
 /*
+ * The range the MEM_PREPARE_ONLINE and MEM_FINISH_OFFLINE notifiers of a
+ * block see: @nr pages from @first, the first @nr_memmap of them holding
+ * the block's own memmap (memmap_on_memory).
+ */
+static struct memory_notify block_notify_range(unsigned long first,
+					       unsigned long nr,
+					       unsigned long nr_memmap)
+{
+	return (struct memory_notify) {
+		.altmap_start_pfn = first,
+		.altmap_nr_pages = nr_memmap,
+		.start_pfn = first + nr_memmap,
+		.nr_pages = nr - nr_memmap,
+		.status_change_nid = NUMA_NO_NODE,
+		.status_change_nid_normal = NUMA_NO_NODE,
+	};
+}
+
+/*
  * Online @mem into the zone its online_type asks for. Called with the
  * block's device lock held; takes mem_hotplug_lock.
  */
@@ -222,14 +241,7 @@ static int block_online(struct memory_block *mem)
 	const unsigned long first = block_first_pfn(mem);
 	const unsigned long nr_memmap = block_vmemmap_pages(mem);
 	const unsigned long nr = pages_per_block();
-	struct memory_notify notify = {
-		.altmap_start_pfn = first,
-		.altmap_nr_pages = nr_memmap,
-		.start_pfn = first + nr_memmap,
-		.nr_pages = nr - nr_memmap,
-		.status_change_nid = NUMA_NO_NODE,
-		.status_change_nid_normal = NUMA_NO_NODE,
-	};
+	struct memory_notify notify = block_notify_range(first, nr, nr_memmap);
 	struct zone *zone;
 	int err;
 
@@ -286,14 +298,7 @@ static int block_offline(struct memory_block *mem)
 	const unsigned long first = block_first_pfn(mem);
 	const unsigned long nr_memmap = block_vmemmap_pages(mem);
 	const unsigned long nr = pages_per_block();
-	struct memory_notify notify = {
-		.altmap_start_pfn = first,
-		.altmap_nr_pages = nr_memmap,
-		.start_pfn = first + nr_memmap,
-		.nr_pages = nr - nr_memmap,
-		.status_change_nid = NUMA_NO_NODE,
-		.status_change_nid_normal = NUMA_NO_NODE,
-	};
+	struct memory_notify notify = block_notify_range(first, nr, nr_memmap);
 	int err;
 
 	/* Memory of several zones or nodes: cannot be offlined. */
