@@ -28,6 +28,16 @@ step() {
 	say "  $what: done in $(($(date +%s) - start)) s"
 }
 
+# build_lock WHAT: one kernel build at a time on this machine, whoever starts
+# it (another checkout, a helper's BUILD=): two at once on 2 cores take
+# longer than one after the other. Held until the calling script exits.
+build_lock() {
+	exec 9>/tmp/mhp-kernel-build.lock
+	flock -n 9 && return 0
+	say "$1: waiting for another kernel build on this machine to finish"
+	flock 9
+}
+
 # The base: one unpacked copy of the Debian tarball, reused while the
 # tarball stays the same. base_dir prints its path once it exists.
 base_key() { stat -c '%s-%Y' "$TARBALL" 2>/dev/null; }

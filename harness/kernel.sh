@@ -48,6 +48,7 @@ fi
 
 [ "$2" = --config ] && exit 0
 
+build_lock "kernel $variant"
 say "kernel $variant: building from $src (log: $LOGS/build-$variant.log)"
 step "build-$variant.log" "make bzImage modules" make -C "$src" O="$out" -j"$(nproc)" bzImage modules
 # Install the modules for the guest only when one changed: a running guest

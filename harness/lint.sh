@@ -37,6 +37,7 @@ done
 # Kernel objects only: the selftests' C files are userspace programs.
 objs=$(printf '%s\n' $cfiles | grep -v '^tools/' | sed -n 's/\.c$/.o/p')
 if [ -n "$objs" ]; then
+	build_lock lint
 	mkdir -p "$BUILD/lint"
 	cmp -s "$cfg" "$BUILD/lint/.config" || cp "$cfg" "$BUILD/lint/.config"
 	make -C "$src" O="$BUILD/lint" olddefconfig >"$LOGS/lint-build.log" 2>&1
