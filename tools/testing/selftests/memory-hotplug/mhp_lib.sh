@@ -58,7 +58,9 @@ expect_eq()
 done_testing()
 {
 	echo "1..$MHP_N"
-	echo "# Totals: pass:$((MHP_N - MHP_FAILED - MHP_SKIPPED)) fail:$MHP_FAILED skip:$MHP_SKIPPED"
+	local pass=$((MHP_N - MHP_FAILED - MHP_SKIPPED))
+
+	echo "# Totals: pass:$pass fail:$MHP_FAILED skip:$MHP_SKIPPED"
 	[ "$MHP_FAILED" -eq 0 ] || exit 1
 	[ "$MHP_N" -gt 0 ] && [ "$MHP_SKIPPED" -eq "$MHP_N" ] && exit 4
 	exit 0

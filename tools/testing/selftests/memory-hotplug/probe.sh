@@ -34,8 +34,9 @@ expect_write_error "probe of present memory$top's start ($present) fails with EE
 	$P "$present" "File exists"
 free=$((top + 1))
 for off in 0x1000 $((bsz / 2)); do
-	expect_write_error "probe of a misaligned address ($(hex $((free * bsz + off)))) fails with EINVAL" \
-		$P "$(hex $((free * bsz + off)))" "Invalid argument"
+	addr=$(hex $((free * bsz + off)))
+	expect_write_error "probe of a misaligned address ($addr) fails with EINVAL" \
+		$P "$addr" "Invalid argument"
 done
 expect_write_error "probe of a misaligned address inside memory$top fails with EINVAL" \
 	$P "$(hex $((top * bsz + 0x1000)))" "Invalid argument"
@@ -69,11 +70,13 @@ if [ -n "$target" ]; then
 	expect_write "probe of $(hex "$target") succeeds" $P "$(hex "$target")"
 	expect_eq "exactly one block appeared" "$(nblocks)" $((n0 + 1))
 	expect_eq "it is memory$id and it is offline" "$(block_state "$id")" offline
-	expect_eq "memory$id: phys_index" "$(cat "$MEM/memory$id/phys_index")" "$(printf '%08x' "$id")"
+	expect_eq "memory$id: phys_index" "$(cat "$MEM/memory$id/phys_index")" \
+		"$(printf '%08x' "$id")"
 	read_line z "$MEM/memory$id/valid_zones"
 	expect "memory$id: valid_zones offers Movable" test -z "${z##*Movable*}"
+	range=$(printf '%08x-%08x' "$target" $((target + bsz - 1)))
 	expect "its range is System RAM in /proc/iomem" \
-		grep -q "^$(printf '%08x' "$target")-$(printf '%08x' $((target + bsz - 1))) : System RAM" /proc/iomem
+		grep -q "^$range : System RAM" /proc/iomem
 	expect_write_error "probing it again fails with EEXIST" $P "$(hex "$target")" "File exists"
 	expect_eq "still one block more" "$(nblocks)" $((n0 + 1))
 else

@@ -102,7 +102,8 @@ if [ -e $MEM/soft_offline_page ] && [ -e $MEM/hard_offline_page ]; then
 	off=$(offline_block_ids | head -n 1)
 	if [ -n "$off" ]; then
 		addr=$(printf '0x%x' $((off * bsz + 0x1000)))
-		expect_write_error "soft_offline_page in offline memory$off ($addr) fails with EIO" \
+		what="soft_offline_page in offline memory$off ($addr) fails with EIO"
+		expect_write_error "$what" \
 			$MEM/soft_offline_page "$addr" "Input/output error"
 		expect_write_error "hard_offline_page in offline memory$off fails with ENXIO" \
 			$MEM/hard_offline_page "$addr" "No such device or address"
