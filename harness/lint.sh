@@ -47,6 +47,12 @@ if [ -n "$objs" ]; then
 	finding "sparse/W=1" "$(grep -E '(warning|error):' "$LOGS/lint-build.log")"
 fi
 
+# The documentation: our .rst files through Sphinx (harness/docs.sh), and
+# the README's picture rendered from its source as it is committed.
+if docs=$("$TOP/harness/docs.sh" 2>&1); then say "$docs"; else finding docs "$docs"; fi
+dot -Tsvg "$TOP/docs/lifecycle.dot" 2>&1 | cmp -s - "$TOP/docs/lifecycle.svg" ||
+	finding diagram "docs/lifecycle.svg is not what docs/lifecycle.dot renders to: run make diagram"
+
 if [ $fail -ne 0 ]; then
 	die "lint found problems (all of them: $report)"
 fi
