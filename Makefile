@@ -12,7 +12,8 @@ $(error unknown KERNEL=$(KERNEL): use KERNEL=ours (this tree) or KERNEL=upstream
 endif
 
 .NOTPARALLEL:
-.PHONY: all help deps base tree kernel selftests check test lint demo bench shell clean distclean
+.PHONY: all help deps base tree kernel selftests check test lint demo bench shell clean distclean \
+	series series-check diagram
 
 all: kernel
 
@@ -21,7 +22,8 @@ help:
 	@echo 'make check       lint, then every test layer; ends with "N passed, N failed"'
 	@echo 'make test        the test layers only (ONLY=substring picks tests)'
 	@echo 'make bench       the same workloads on ours and upstream: medians and ratios'
-	@echo 'make lint        checkpatch --strict, sparse, W=1 and kernel-doc on our files'
+	@echo 'make lint        checkpatch --strict, sparse, W=1, kernel-doc and the docs on our files'
+	@echo 'make series      this tree as a git format-patch series against the base, in build/series'
 	@echo 'make kernel      build the kernel (KERNEL=ours|upstream, FLAVOUR=debug)'
 	@echo 'make shell       boot the guest with its console on this terminal'
 	@echo 'make deps|base|tree|selftests   the steps kernel and check are made of'
@@ -49,7 +51,20 @@ lint: tree
 test: kernel selftests
 	@harness/runtests.py --kernel $(KERNEL) --flavour '$(FLAVOUR)' --only '$(ONLY)'
 
-check: lint test
+check: lint series-check test
+
+series: tree
+	@harness/series.sh
+
+# In make check: git am of the series onto the base, a kernel build after
+# each patch, checkpatch --strict, and the same tree as make tree makes.
+series-check: tree
+	@harness/series.sh --check
+
+diagram: docs/lifecycle.svg
+
+docs/lifecycle.svg: docs/lifecycle.dot
+	dot -Tsvg $< >$@
 
 bench: tree
 	@harness/kernel.sh ours
@@ -63,7 +78,8 @@ shell: kernel
 	@harness/shell.py --kernel $(VARIANT)
 
 clean:
-	rm -rf build/kernel build/run build/kselftest build/src build/lint
+	rm -rf build/kernel build/run build/kselftest build/src build/lint \
+		build/series build/series-tree build/docs
 
 distclean:
 	rm -rf build
