@@ -179,55 +179,70 @@ def build_tools():
     return os.path.join(BENCH, "fill"), os.path.join(BENCH, "memset_bw")
 
 
+WORKLOADS = ("dimm", "migrate", "virtio-mem", "memmap-on-memory", "boot")
+
+
 def one_run(kernel, args, tools):
     res = {}
     fill, memset_bw = tools
-    vm = vmlib.VM(kernel=kernel, name=f"bench-{kernel}", mem=args.boot_mem,
-                  maxmem="128G", slots=8)
-    vm.start()
-    try:
-        dimm_cycle(vm, vmlib.parse_size(args.dimm), "", res)
-        migrate(vm, vmlib.parse_size(args.migrate), res, fill)
-        bw = memset_bandwidth(vm, memset_bw)
-        res["guest memset bandwidth (GiB/s)"] = round(bw / vmlib.GiB, 3)
+    want = args.workloads
+    if {"dimm", "migrate", "virtio-mem"} & want:
+        vm = vmlib.VM(kernel=kernel, name=f"bench-{kernel}", mem=args.boot_mem,
+                      maxmem="128G", slots=8)
+        vm.start()
+        try:
+            if "dimm" in want:
+                dimm_cycle(vm, vmlib.parse_size(args.dimm), "", res)
+                bw = memset_bandwidth(vm, memset_bw)
+                res["guest memset bandwidth (GiB/s)"] = round(bw / vmlib.GiB, 3)
+                # Workload 2's physical limit: memmap bytes written / memset bandwidth.
+                memmap = vmlib.parse_size(args.dimm) // 4096 * 64
+                res["memmap write floor for the online (s)"] = round(memmap / bw, 4)
+                res["memmap write floor, share of the online time"] = round(
+                    memmap / bw / res["online_movable each block"], 4)
+            if "migrate" in want:
+                migrate(vm, vmlib.parse_size(args.migrate), res, fill)
+            if "virtio-mem" in want:
+                virtio_mem_cycle(vm, vmlib.parse_size(args.virtio_mem), res)
+        finally:
+            vm.poweroff()
 
-        # virtio-mem 0 -> N -> 0, onlined movable by the kernel
-        size = vmlib.parse_size(args.virtio_mem)
-        vm.sh(f"echo online_movable > {MEM}/auto_online_blocks")
-        dev = vm.add_virtio_mem(size=size, requested=0)
-        time.sleep(1)
-        total = memtotal_kb(vm)
-        done = guest_timer(vm, "vup", f"[ $(awk '/^MemTotal/ {{print $2}}' /proc/meminfo) "
-                                      f"-ge {total + (size >> 10)} ]")
-        vm.virtio_mem_size(dev, size, timeout=900)
-        res["virtio-mem grow 0 -> size"] = done()
-        done = guest_timer(vm, "vdown", f"[ $(awk '/^MemTotal/ {{print $2}}' /proc/meminfo) "
-                                        f"-le {total} ]")
-        vm.virtio_mem_size(dev, 0, timeout=900)
-        res["virtio-mem shrink size -> 0"] = done()
-    finally:
-        vm.poweroff()
+    if "memmap-on-memory" in want:
+        vm = vmlib.VM(kernel=kernel, name=f"bench-{kernel}-mom", mem=args.boot_mem,
+                      maxmem="128G", slots=8, append="memory_hotplug.memmap_on_memory=1")
+        vm.start()
+        try:
+            dimm_cycle(vm, vmlib.parse_size(args.dimm), "memmap_on_memory: ", res)
+        finally:
+            vm.poweroff()
 
-    vm = vmlib.VM(kernel=kernel, name=f"bench-{kernel}-mom", mem=args.boot_mem,
-                  maxmem="128G", slots=8, append="memory_hotplug.memmap_on_memory=1")
-    vm.start()
-    try:
-        dimm_cycle(vm, vmlib.parse_size(args.dimm), "memmap_on_memory: ", res)
-    finally:
-        vm.poweroff()
-
-    vm = vmlib.VM(kernel=kernel, name=f"bench-{kernel}-big", mem=args.big_mem,
-                  maxmem="256G", slots=4)
-    vm.start()
-    try:
-        m = re.search(r"\[\s*(\d+\.\d+)\] Run \S+ as init process", vm.console())
-        res[f"boot -m {args.big_mem} to init"] = float(m.group(1))
-    finally:
-        vm.poweroff()
-    # Workload 2's physical limit: memmap bytes written / memset bandwidth.
-    memmap = vmlib.parse_size(args.dimm) // 4096 * 64
-    res["memmap write floor for the online (s)"] = round(memmap / bw, 4)
+    if "boot" in want:
+        vm = vmlib.VM(kernel=kernel, name=f"bench-{kernel}-big", mem=args.big_mem,
+                      maxmem="256G", slots=4)
+        vm.start()
+        try:
+            m = re.search(r"\[\s*(\d+\.\d+)\] Run \S+ as init process", vm.console())
+            res[f"boot -m {args.big_mem} to init"] = float(m.group(1))
+        finally:
+            vm.poweroff()
     return res
+
+
+def virtio_mem_cycle(vm, size, res):
+    """Workload 5: virtio-mem requested-size 0 -> size -> 0, onlined movable
+    by the kernel."""
+    vm.sh(f"echo online_movable > {MEM}/auto_online_blocks")
+    dev = vm.add_virtio_mem(size=size, requested=0)
+    time.sleep(1)
+    total = memtotal_kb(vm)
+    done = guest_timer(vm, "vup", f"[ $(awk '/^MemTotal/ {{print $2}}' /proc/meminfo) "
+                                  f"-ge {total + (size >> 10)} ]")
+    vm.virtio_mem_size(dev, size, timeout=900)
+    res["virtio-mem grow 0 -> size"] = done()
+    done = guest_timer(vm, "vdown", f"[ $(awk '/^MemTotal/ {{print $2}}' /proc/meminfo) "
+                                    f"-le {total} ]")
+    vm.virtio_mem_size(dev, 0, timeout=900)
+    res["virtio-mem shrink size -> 0"] = done()
 
 
 def main():
@@ -239,7 +254,13 @@ def main():
     ap.add_argument("--boot-mem", default=os.environ.get("BOOT_MEM", "6G"))
     ap.add_argument("--big-mem", default=os.environ.get("BIG_MEM", "64G"))
     ap.add_argument("--kernels", default="ours,upstream")
+    ap.add_argument("--workloads", default=os.environ.get("WORKLOADS", ",".join(WORKLOADS)),
+                    help="comma-separated subset of: " + ", ".join(WORKLOADS))
     args = ap.parse_args()
+    args.workloads = set(args.workloads.split(","))
+    if args.workloads - set(WORKLOADS):
+        ap.error(f"unknown workload(s) {', '.join(sorted(args.workloads - set(WORKLOADS)))}: "
+                 f"use {', '.join(WORKLOADS)}")
     kernels = args.kernels.split(",")
     tools = build_tools()
     runs = {k: [] for k in kernels}
@@ -264,7 +285,8 @@ def main():
         table.append(row)
     os.makedirs(BENCH, exist_ok=True)
     with open(os.path.join(BENCH, "results.json"), "w") as f:
-        json.dump({"args": vars(args), "workloads": table}, f, indent=1)
+        json.dump({"args": dict(vars(args), workloads=sorted(args.workloads)),
+                   "workloads": table}, f, indent=1)
 
     w = max(len(r["workload"]) for r in table)
     head = f"{'workload':<{w}}  " + "  ".join(f"{k:>22}" for k in kernels) + "   ratio"
