@@ -220,9 +220,11 @@ with the same config; any kernel warning fails a test. The series
 builds after every patch.
 EOF
 		if [ -f "$LOGS/check-ours.tap" ]; then
-			printf '\nLast full run on this series: %s.\n' "$(tail -n 1 "$LOGS/check-ours.tap")"
+			printf '\nThe last make check in this checkout (%s):\n%s.\n' \
+				"$(date -u -r "$LOGS/check-ours.tap" '+%Y-%m-%d %H:%M UTC')" \
+				"$(tail -n 1 "$LOGS/check-ours.tap")"
 		fi
-		printf '\nBenchmark (seconds unless the row says otherwise; median of the runs;\nratio below 1: this series is faster):\n\n'
+		printf '\nBenchmark, from make bench (seconds unless the row says otherwise;\nmedian of the runs; ratio below 1: this series is faster):\n\n'
 		bench_table
 	} >"$intro"
 	python3 - "$1" "$intro" <<'EOF'
