@@ -323,6 +323,7 @@ bisect_build() {
 		build=0
 	else
 		build=1
+		need_disk 3
 		build_lock "series"
 		mkdir -p "$kout"
 		cmp -s "$BUILD/kernel/ours/.config" "$kout/.config" || cp "$BUILD/kernel/ours/.config" "$kout/.config"
