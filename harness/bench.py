@@ -221,8 +221,19 @@ def one_run(kernel, args, tools):
                       maxmem="256G", slots=4)
         vm.start()
         try:
-            m = re.search(r"\[\s*(\d+\.\d+)\] Run \S+ as init process", vm.console())
+            console = vm.console()
+            m = re.search(r"\[\s*(\d+\.\d+)\] Run \S+ as init process", console)
             res[f"boot -m {args.big_mem} to init"] = float(m.group(1))
+            # driver_init() prints "devtmpfs: initialized" first, and the
+            # block size when memory_dev_init() creates the boot blocks;
+            # the next line comes from the first initcall after it. The
+            # time between is block creation plus the rest of driver_init.
+            m = re.search(r"\[\s*(\d+\.\d+)\] devtmpfs: initialized\n"
+                          r"(?:.*\n)*?.*Memory block size.*\n"
+                          r"\[\s*(\d+\.\d+)\]", console)
+            if m:
+                res[f"boot -m {args.big_mem}: driver_init incl. block creation (ms)"] = round(
+                    (float(m.group(2)) - float(m.group(1))) * 1000, 2)
         finally:
             vm.poweroff()
     return res
@@ -252,7 +263,9 @@ def main():
     ap.add_argument("--migrate", default=os.environ.get("MIGRATE", "2G"))
     ap.add_argument("--virtio-mem", default=os.environ.get("VIRTIO_MEM", "8G"))
     ap.add_argument("--boot-mem", default=os.environ.get("BOOT_MEM", "6G"))
-    ap.add_argument("--big-mem", default=os.environ.get("BIG_MEM", "64G"))
+    # x86 picks 128 MiB blocks only while boot memory ends below 64 GiB;
+    # 62G (plus the PCI hole) is the largest guest with 500+ such blocks.
+    ap.add_argument("--big-mem", default=os.environ.get("BIG_MEM", "62G"))
     ap.add_argument("--kernels", default="ours,upstream")
     ap.add_argument("--workloads", default=os.environ.get("WORKLOADS", ",".join(WORKLOADS)),
                     help="comma-separated subset of: " + ", ".join(WORKLOADS))
