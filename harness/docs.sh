@@ -57,7 +57,7 @@ EOF
 say "docs: $(echo $docs | wc -w) .rst file(s), kernel-doc from $src"
 # Sphinx warnings fail the build (-W); so do kernel-doc's own warnings
 # (stderr) about the comments of a file we own.
-PATH=/usr/bin:$PATH "$sphinx" -W -q -b html -d "$work/doctrees" \
+PATH=/usr/bin:$PATH "$sphinx" -W --keep-going -q -b html -d "$work/doctrees" \
 	"$work/src" "$work/html" >"$LOGS/docs.log" 2>&1
 rc=$?
 # kernel-doc's complaints about base files we do not own are not ours to fix.
