@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What the parts of the memory hotplug core share among themselves:
+ *
+ *  memory_hotplug.c         locks, parameters, range checks, adding and
+ *                           removing memory, nodes coming and going
+ *  memory_hotplug_zones.c   zone and node spans, memmap init, the zone
+ *                           policies (which zone a block goes to)
+ *  memory_hotplug_online.c  online_pages() and offline_pages()
+ *
+ * The pure computations (no kernel state read) are declared here too, so
+ * that the KUnit suite (memory_hotplug_test.c) can check them directly.
+ */
+#ifndef __MM_MEMORY_HOTPLUG_INTERNAL_H
+#define __MM_MEMORY_HOTPLUG_INTERNAL_H
+
+#include <linux/memory_hotplug.h>
+#include <linux/range.h>
+#include <linux/types.h>
+
+struct memory_notify;
+
+/* memory_hotplug.memmap_on_memory */
+enum mhp_memmap_mode {
+	MHP_MEMMAP_OFF,
+	MHP_MEMMAP_ON,
+	MHP_MEMMAP_FORCE,
+};
+
+/* memory_hotplug.online_policy */
+enum mhp_online_policy {
+	MHP_POLICY_CONTIG_ZONES,
+	MHP_POLICY_AUTO_MOVABLE,
+};
+
+/* Parameter values; memory_hotplug.c owns them, readers use READ_ONCE(). */
+extern enum mhp_memmap_mode mhp_memmap_mode;
+extern enum mhp_online_policy mhp_online_policy;
+extern unsigned int mhp_auto_movable_ratio;
+extern bool mhp_auto_movable_numa_aware;
+
+/* --- pure logic ------------------------------------------------------ */
+
+int mhp_parse_memmap_mode(const char *val, enum mhp_memmap_mode *mode);
+int mhp_parse_online_policy(const char *val, enum mhp_online_policy *policy);
+const char *mhp_online_policy_name(enum mhp_online_policy policy);
+
+unsigned long mhp_memmap_pages(unsigned long block_pages,
+			       enum mhp_memmap_mode mode,
+			       unsigned long pageblock_pages);
+bool mhp_memmap_layout_ok(unsigned long block_pages, unsigned long memmap_pages,
+			  unsigned long pageblock_pages);
+
+bool mhp_range_fits(u64 start, u64 size, struct range allowed);
+
+/**
+ * struct mhp_movable_budget - what the auto-movable policy weighs
+ * @kernel_early: present pages in kernel zones since boot (CMA excluded)
+ * @movable: present pages in ZONE_MOVABLE (and CMA)
+ * @other_groups_movable: ZONE_MOVABLE pages of the dynamic groups other
+ *	than the one being onlined
+ * @other_groups_kernel_need: early kernel pages those groups use up to
+ *	justify their movable pages (their deficit against the ratio)
+ * @own_kernel: kernel pages of the dynamic group being onlined, which
+ *	allow more movable memory inside that group only
+ */
+struct mhp_movable_budget {
+	unsigned long kernel_early;
+	unsigned long movable;
+	unsigned long other_groups_movable;
+	unsigned long other_groups_kernel_need;
+	unsigned long own_kernel;
+};
+
+bool mhp_movable_budget_allows(const struct mhp_movable_budget *b,
+			       unsigned int ratio, unsigned long nr_pages);
+unsigned long mhp_group_kernel_need(unsigned long movable,
+				    unsigned long kernel, unsigned int ratio);
+bool mhp_contig_prefers_movable(bool in_kernel, bool in_movable,
+				bool movable_node);
+
+/* --- shared between the core files ---------------------------------- */
+
+int mhp_check_block_range(u64 start, u64 size);
+void mhp_init_memmap_range(struct zone *zone, unsigned long start_pfn,
+			   unsigned long nr_pages, struct vmem_altmap *altmap,
+			   int migratetype);
+void mhp_node_states_online(struct zone *zone, struct memory_notify *arg);
+void mhp_node_states_offline(struct zone *zone, unsigned long nr_pages,
+			     struct memory_notify *arg);
+void mhp_online_range(unsigned long start_pfn, unsigned long nr_pages);
+
+#endif /* __MM_MEMORY_HOTPLUG_INTERNAL_H */

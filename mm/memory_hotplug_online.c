@@ -1,0 +1,560 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Memory hot(un)plug core, part three: onlining and offlining pages.
+ *
+ * online_pages() turns an added, offline range into memory the page
+ * allocator uses; offline_pages() empties a range (migrating what can
+ * move) and takes it away from the allocator again. The memory block
+ * layer calls them for one block at a time, with mem_hotplug_lock held
+ * for write, and tells the memory notifier chain around them:
+ *
+ *   online:  MEM_GOING_ONLINE, then MEM_ONLINE or MEM_CANCEL_ONLINE
+ *   offline: MEM_GOING_OFFLINE, then MEM_OFFLINE or MEM_CANCEL_OFFLINE
+ *
+ * A failed call leaves the range exactly as it found it.
+ */
+
+#include <linux/mm.h>
+#include <linux/compaction.h>
+#include <linux/hugetlb.h>
+#include <linux/memory.h>
+#include <linux/memory_hotplug.h>
+#include <linux/migrate.h>
+#include <linux/mmzone.h>
+#include <linux/mutex.h>
+#include <linux/page-isolation.h>
+#include <linux/ratelimit.h>
+#include <linux/rmap.h>
+#include <linux/sched/signal.h>
+#include <linux/swap.h>
+#include <linux/writeback.h>
+
+#include "internal.h"
+#include "memory_hotplug_internal.h"
+#include "shuffle.h"
+
+/* ===== handing pages to the allocator =================================== */
+
+/*
+ * What onlining does with each chunk of pages. Written under
+ * online_page_callback_lock with mem_hotplug_lock held for read; read by
+ * online_pages() with mem_hotplug_lock held for write, so never both at
+ * once.
+ */
+static online_page_callback_t online_page_callback = generic_online_page;
+static DEFINE_MUTEX(online_page_callback_lock);
+
+/**
+ * generic_online_page() - give onlined pages to the buddy allocator
+ * @page: first page of the chunk
+ * @order: the chunk has 2^@order pages, naturally aligned
+ *
+ * The default online page callback; drivers that replace it call this for
+ * the pages they do want to hand out.
+ */
+void generic_online_page(struct page *page, unsigned int order)
+{
+	__free_pages_core(page, order, MEMINIT_HOTPLUG);
+}
+EXPORT_SYMBOL_GPL(generic_online_page);
+
+/* Swap the online page callback from @from to @to, if it is @from. */
+static int mhp_swap_online_callback(online_page_callback_t from,
+				    online_page_callback_t to)
+{
+	int ret = -EINVAL;
+
+	get_online_mems();
+	mutex_lock(&online_page_callback_lock);
+	if (online_page_callback == from) {
+		online_page_callback = to;
+		ret = 0;
+	}
+	mutex_unlock(&online_page_callback_lock);
+	put_online_mems();
+	return ret;
+}
+
+/**
+ * set_online_page_callback() - take over what onlining does with pages
+ * @callback: called for each naturally aligned chunk of onlined pages
+ *
+ * Only one driver at a time may do so.
+ *
+ * Return: 0, or -EINVAL when another callback is installed.
+ */
+int set_online_page_callback(online_page_callback_t callback)
+{
+	return mhp_swap_online_callback(generic_online_page, callback);
+}
+EXPORT_SYMBOL_GPL(set_online_page_callback);
+
+/**
+ * restore_online_page_callback() - give the callback back
+ * @callback: the callback installed by set_online_page_callback()
+ *
+ * Return: 0, or -EINVAL when @callback is not the installed one.
+ */
+int restore_online_page_callback(online_page_callback_t callback)
+{
+	return mhp_swap_online_callback(callback, generic_online_page);
+}
+EXPORT_SYMBOL_GPL(restore_online_page_callback);
+
+/**
+ * mhp_online_range() - pass a range to the online callback, mark it online
+ * @start_pfn: first pfn, pageblock aligned
+ * @nr_pages: number of pages; the range ends on a section boundary
+ *
+ * Chunks are as large as alignment allows, up to MAX_PAGE_ORDER. The
+ * callback may keep pages to itself; all of them count as present anyway.
+ */
+void mhp_online_range(unsigned long start_pfn, unsigned long nr_pages)
+{
+	const unsigned long end_pfn = start_pfn + nr_pages;
+	unsigned long pfn = start_pfn;
+	unsigned int order;
+
+	while (pfn < end_pfn) {
+		order = pfn ? min_t(unsigned int, MAX_PAGE_ORDER, __ffs(pfn)) :
+			      MAX_PAGE_ORDER;
+		while (pfn + (1UL << order) > end_pfn)
+			order--;
+		online_page_callback(pfn_to_page(pfn), order);
+		pfn += 1UL << order;
+	}
+	online_mem_sections(start_pfn, end_pfn);
+}
+
+/* Isolated pageblocks of the zone: onlining and offlining move whole ranges. */
+static void mhp_count_isolated(struct zone *zone, long nr_pageblocks)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&zone->lock, flags);
+	zone->nr_isolate_pageblock += nr_pageblocks;
+	spin_unlock_irqrestore(&zone->lock, flags);
+}
+
+/* ===== online =========================================================== */
+
+/**
+ * online_pages() - make an added range usable by the page allocator
+ * @pfn: first pfn, pageblock aligned
+ * @nr_pages: number of pages; the range ends on a section boundary
+ * @zone: the zone to online to (zone_for_pfn_range())
+ * @group: the memory group of the range, or NULL
+ *
+ * The range joins @zone isolated, the notifiers may veto, then the pages
+ * go to the allocator, the zone/node become populated as needed (per-cpu
+ * lists, zonelists, node states, kswapd and kcompactd) and watermarks are
+ * recomputed. Called with mem_hotplug_lock held for write.
+ *
+ * Return: 0, or a negative errno with the range offline and out of @zone.
+ */
+int online_pages(unsigned long pfn, unsigned long nr_pages, struct zone *zone,
+		 struct memory_group *group)
+{
+	const int nid = zone_to_nid(zone);
+	struct memory_notify arg = {
+		.start_pfn = pfn,
+		.nr_pages = nr_pages,
+	};
+	bool zone_was_empty;
+	int ret;
+
+	if (WARN_ON_ONCE(!nr_pages || !pageblock_aligned(pfn) ||
+			 !IS_ALIGNED(pfn + nr_pages, PAGES_PER_SECTION)))
+		return -EINVAL;
+
+	/* Isolated, nobody can allocate the pages before we are done. */
+	move_pfn_range_to_zone(zone, pfn, nr_pages, NULL, MIGRATE_ISOLATE);
+	mhp_node_states_online(zone, &arg);
+
+	ret = notifier_to_errno(memory_notify(MEM_GOING_ONLINE, &arg));
+	if (ret) {
+		pr_debug("onlining [mem %#llx-%#llx] vetoed: %d\n",
+			 PFN_PHYS(pfn), PFN_PHYS(pfn + nr_pages) - 1, ret);
+		memory_notify(MEM_CANCEL_ONLINE, &arg);
+		remove_pfn_range_from_zone(zone, pfn, nr_pages);
+		return ret;
+	}
+
+	/* undo_isolate_page_range() below expects these to be counted. */
+	mhp_count_isolated(zone, nr_pages / pageblock_nr_pages);
+
+	/* An unpopulated zone has no per-cpu lists and is in no zonelist. */
+	zone_was_empty = !populated_zone(zone);
+	if (zone_was_empty)
+		setup_zone_pageset(zone);
+
+	mhp_online_range(pfn, nr_pages);
+	adjust_present_page_count(pfn_to_page(pfn), group, nr_pages);
+
+	if (arg.status_change_nid_normal != NUMA_NO_NODE)
+		node_set_state(nid, N_NORMAL_MEMORY);
+	if (arg.status_change_nid != NUMA_NO_NODE)
+		node_set_state(nid, N_MEMORY);
+	if (zone_was_empty)
+		build_all_zonelists(NULL);
+
+	/* Let the allocator have the pages. */
+	undo_isolate_page_range(pfn, pfn + nr_pages, MIGRATE_MOVABLE);
+	/* New pages sit at the free lists' tail: mix them in. */
+	shuffle_zone(zone);
+
+	init_per_zone_wmark_min();
+	kswapd_run(nid);
+	kcompactd_run(nid);
+	writeback_set_ratelimit();
+
+	memory_notify(MEM_ONLINE, &arg);
+	return 0;
+}
+
+/* ===== offline ========================================================== */
+
+#ifdef CONFIG_MEMORY_HOTREMOVE
+
+/* Why offlining stopped, for the one line it logs. */
+struct mhp_offline_failure {
+	const char *reason;
+	unsigned long pfn;	/* the page to blame, or ULONG_MAX */
+};
+
+static int count_ram_cb(unsigned long start_pfn, unsigned long nr_pages,
+			void *arg)
+{
+	*(unsigned long *)arg += nr_pages;
+	return 0;
+}
+
+/*
+ * Find the next page in [pfn, end_pfn) that migration can move.
+ * Return: 0 with *@found set; -ENOENT when there is none left; -EBUSY with
+ * *@found set when a page that can never move is in the way.
+ */
+static int mhp_next_movable(unsigned long pfn, unsigned long end_pfn,
+			    unsigned long *found)
+{
+	for (; pfn < end_pfn; pfn++) {
+		struct folio *folio;
+		struct page *page;
+
+		if (!pfn_valid(pfn))
+			continue;
+		page = pfn_to_page(pfn);
+		folio = page_folio(page);
+		if (folio_test_lru(folio) || __folio_test_movable(folio))
+			goto found;
+
+		/*
+		 * After MEM_GOING_OFFLINE, an offline page still referenced
+		 * belongs to a driver that will not let go of it.
+		 */
+		if (PageOffline(page) && page_count(page)) {
+			*found = pfn;
+			return -EBUSY;
+		}
+
+		if (!PageHuge(page))
+			continue;
+		/* Racy without a reference: the migration step copes. */
+		if (folio_test_hugetlb_migratable(folio))
+			goto found;
+		pfn |= folio_nr_pages(folio) - 1;
+	}
+	return -ENOENT;
+found:
+	*found = pfn;
+	return 0;
+}
+
+/*
+ * Handle a folio with a poisoned page: unmap it so that it is dropped,
+ * never migrated (which would copy the poison).
+ */
+static void mhp_drop_poisoned(struct folio *folio, unsigned long pfn)
+{
+	/* Only hugetlb among large folios can be unmapped here. */
+	if (folio_test_large(folio) && !folio_test_hugetlb(folio))
+		return;
+	if (folio_test_lru(folio) && !folio_isolate_lru(folio))
+		return;
+	if (folio_mapped(folio)) {
+		folio_lock(folio);
+		unmap_poisoned_folio(folio, pfn, false);
+		folio_unlock(folio);
+	}
+}
+
+static DEFINE_RATELIMIT_STATE(mhp_migrate_rs, DEFAULT_RATELIMIT_INTERVAL,
+			      DEFAULT_RATELIMIT_BURST);
+
+/* Collect the movable folios of [start_pfn, end_pfn) on @list. */
+static void mhp_isolate_folios(unsigned long start_pfn, unsigned long end_pfn,
+			       struct list_head *list)
+{
+	unsigned long pfn;
+
+	for (pfn = start_pfn; pfn < end_pfn; pfn++) {
+		struct folio *folio;
+		struct page *page;
+
+		if (!pfn_valid(pfn))
+			continue;
+		page = pfn_to_page(pfn);
+		folio = page_folio(page);
+		/* Unlocked: a split just makes us visit the pieces again. */
+		if (folio_test_large(folio))
+			pfn = folio_pfn(folio) + folio_nr_pages(folio) - 1;
+
+		if (!folio_try_get(folio))
+			continue;
+		if (unlikely(page_folio(page) != folio))
+			goto put;
+
+		if (folio_contain_hwpoisoned_page(folio)) {
+			mhp_drop_poisoned(folio, pfn);
+			goto put;
+		}
+
+		if (!isolate_folio_to_list(folio, list) &&
+		    __ratelimit(&mhp_migrate_rs))
+			dump_page(page, "memory offline: isolation failed");
+put:
+		folio_put(folio);
+	}
+}
+
+/*
+ * Migrate the movable folios of [start_pfn, end_pfn) to other memory: to
+ * another node with memory if there is one, else to the same node.
+ * Failures are retried by the caller.
+ */
+static void mhp_migrate_range(unsigned long start_pfn, unsigned long end_pfn)
+{
+	nodemask_t targets = node_states[N_MEMORY];
+	struct migration_target_control mtc = {
+		.nmask = &targets,
+		.gfp_mask = GFP_USER | __GFP_MOVABLE | __GFP_RETRY_MAYFAIL,
+		.reason = MR_MEMORY_HOTPLUG,
+	};
+	struct folio *folio;
+	LIST_HEAD(list);
+	int ret;
+
+	mhp_isolate_folios(start_pfn, end_pfn, &list);
+	if (list_empty(&list))
+		return;
+
+	/* The range is in one zone, hence on one node. */
+	mtc.nid = folio_nid(list_first_entry(&list, struct folio, lru));
+	node_clear(mtc.nid, targets);
+	if (nodes_empty(targets))
+		node_set(mtc.nid, targets);
+
+	ret = migrate_pages(&list, alloc_migration_target, NULL,
+			    (unsigned long)&mtc, MIGRATE_SYNC,
+			    MR_MEMORY_HOTPLUG, NULL);
+	if (!ret)
+		return;
+
+	list_for_each_entry(folio, &list, lru) {
+		if (!__ratelimit(&mhp_migrate_rs))
+			break;
+		pr_info("memory offline: migrating pfn %#lx failed: %d\n",
+			folio_pfn(folio), ret);
+		dump_page(&folio->page, "memory offline: migration failed");
+	}
+	putback_movable_pages(&list);
+}
+
+/*
+ * Move everything movable out of the isolated range until it holds only
+ * free (or skippable) pages. Loops as long as progress is possible; a
+ * signal or a page that can never move ends it.
+ */
+static int mhp_evacuate(unsigned long start_pfn, unsigned long end_pfn,
+			struct mhp_offline_failure *why)
+{
+	unsigned long pfn;
+	int ret;
+
+	do {
+		for (pfn = start_pfn;; ) {
+			/* Any signal, not only fatal ones: user space relies on it. */
+			if (signal_pending(current)) {
+				why->reason = "interrupted by a signal";
+				return -EINTR;
+			}
+			cond_resched();
+
+			ret = mhp_next_movable(pfn, end_pfn, &pfn);
+			if (ret == -ENOENT)
+				break;
+			if (ret) {
+				why->reason = "unmovable page";
+				why->pfn = pfn;
+				return ret;
+			}
+			mhp_migrate_range(pfn, end_pfn);
+		}
+
+		/* Free huge pages would keep the pages out of the buddy. */
+		ret = dissolve_free_hugetlb_folios(start_pfn, end_pfn);
+		if (ret) {
+			why->reason = "free huge pages could not be dissolved";
+			return ret;
+		}
+	} while (test_pages_isolated(start_pfn, end_pfn, MEMORY_OFFLINE));
+
+	return 0;
+}
+
+/*
+ * Can the range be offlined at all? It must be all RAM (no holes: then no
+ * pfn_valid() checks are needed later) and all in @zone.
+ */
+static int mhp_offline_precheck(unsigned long start_pfn, unsigned long nr_pages,
+				struct zone *zone, struct mhp_offline_failure *why)
+{
+	const unsigned long end_pfn = start_pfn + nr_pages;
+	unsigned long ram = 0;
+
+	walk_system_ram_range(start_pfn, nr_pages, &ram, count_ram_cb);
+	if (ram != nr_pages) {
+		why->reason = "the range has holes";
+		return -EINVAL;
+	}
+	/* The block layer only offlines single-zone blocks. */
+	if (WARN_ON_ONCE(page_zone(pfn_to_page(start_pfn)) != zone ||
+			 page_zone(pfn_to_page(end_pfn - 1)) != zone)) {
+		why->reason = "the range spans several zones";
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* The range is empty and isolated: take it out of the allocator and zone. */
+static void mhp_finish_offline(unsigned long start_pfn, unsigned long nr_pages,
+			       struct zone *zone, struct memory_group *group,
+			       struct memory_notify *arg)
+{
+	const unsigned long end_pfn = start_pfn + nr_pages;
+	const int nid = zone_to_nid(zone);
+	unsigned long managed;
+
+	/* Also marks the sections offline. */
+	managed = __offline_isolated_pages(start_pfn, end_pfn);
+	/* The pageblocks are stale now; onlining sets them again. */
+	mhp_count_isolated(zone, -(long)(nr_pages / pageblock_nr_pages));
+	lru_cache_enable();
+	zone_pcp_enable(zone);
+
+	adjust_managed_page_count(pfn_to_page(start_pfn), -(long)managed);
+	adjust_present_page_count(pfn_to_page(start_pfn), group,
+				  -(long)nr_pages);
+	init_per_zone_wmark_min();
+
+	/* Node states first, so that the rebuilt zonelists skip the node. */
+	if (arg->status_change_nid_normal != NUMA_NO_NODE)
+		node_clear_state(nid, N_NORMAL_MEMORY);
+	if (arg->status_change_nid != NUMA_NO_NODE)
+		node_clear_state(nid, N_MEMORY);
+	if (!populated_zone(zone)) {
+		zone_pcp_reset(zone);
+		build_all_zonelists(NULL);
+	}
+	if (arg->status_change_nid != NUMA_NO_NODE) {
+		kcompactd_stop(nid);
+		kswapd_stop(nid);
+	}
+	writeback_set_ratelimit();
+
+	memory_notify(MEM_OFFLINE, arg);
+	remove_pfn_range_from_zone(zone, start_pfn, nr_pages);
+}
+
+/**
+ * offline_pages() - take a range away from the page allocator
+ * @start_pfn: first pfn, pageblock aligned
+ * @nr_pages: number of pages; the range ends on a section boundary
+ * @zone: the zone the whole range is in
+ * @group: the memory group of the range, or NULL
+ *
+ * Isolates the range, asks the notifiers, migrates everything movable
+ * (LRU pages, movable driver pages, huge pages), dissolves free huge
+ * pages, and retries until only free pages are left. Then the pages leave
+ * the allocator, the zone and the present/managed counts. Called with
+ * mem_hotplug_lock held for write.
+ *
+ * Return: 0; -EBUSY if a page cannot be moved or isolated; -EINTR on a
+ * signal; -EINVAL for a range with holes; or a notifier's errno. On
+ * failure the range is online as before and one line in the kernel log
+ * says what stopped it.
+ */
+int offline_pages(unsigned long start_pfn, unsigned long nr_pages,
+		  struct zone *zone, struct memory_group *group)
+{
+	const unsigned long end_pfn = start_pfn + nr_pages;
+	struct mhp_offline_failure why = { .pfn = ULONG_MAX };
+	struct memory_notify arg = {
+		.start_pfn = start_pfn,
+		.nr_pages = nr_pages,
+	};
+	int ret;
+
+	if (WARN_ON_ONCE(!nr_pages || !pageblock_aligned(start_pfn) ||
+			 !IS_ALIGNED(end_pfn, PAGES_PER_SECTION)))
+		return -EINVAL;
+
+	ret = mhp_offline_precheck(start_pfn, nr_pages, zone, &why);
+	if (ret)
+		goto report;
+
+	/* No page of the range may hide on a per-cpu list while isolating. */
+	zone_pcp_disable(zone);
+	lru_cache_disable();
+
+	ret = start_isolate_page_range(start_pfn, end_pfn, MIGRATE_MOVABLE,
+				       MEMORY_OFFLINE | REPORT_FAILURE,
+				       GFP_USER | __GFP_MOVABLE |
+				       __GFP_RETRY_MAYFAIL);
+	if (ret) {
+		why.reason = "unmovable page (the range cannot be isolated)";
+		goto enable;
+	}
+
+	mhp_node_states_offline(zone, nr_pages, &arg);
+	ret = notifier_to_errno(memory_notify(MEM_GOING_OFFLINE, &arg));
+	if (ret) {
+		why.reason = "refused by a memory notifier";
+		goto unisolate;
+	}
+
+	ret = mhp_evacuate(start_pfn, end_pfn, &why);
+	if (ret)
+		goto unisolate;
+
+	mhp_finish_offline(start_pfn, nr_pages, zone, group, &arg);
+	return 0;
+
+unisolate:
+	undo_isolate_page_range(start_pfn, end_pfn, MIGRATE_MOVABLE);
+	memory_notify(MEM_CANCEL_OFFLINE, &arg);
+enable:
+	lru_cache_enable();
+	zone_pcp_enable(zone);
+report:
+	if (why.pfn != ULONG_MAX)
+		pr_info("offlining [mem %#llx-%#llx] failed (%d): %s at pfn %#lx\n",
+			PFN_PHYS(start_pfn), PFN_PHYS(end_pfn) - 1, ret,
+			why.reason, why.pfn);
+	else
+		pr_info("offlining [mem %#llx-%#llx] failed (%d): %s\n",
+			PFN_PHYS(start_pfn), PFN_PHYS(end_pfn) - 1, ret,
+			why.reason);
+	return ret;
+}
+#endif /* CONFIG_MEMORY_HOTREMOVE */
