@@ -1,0 +1,241 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * KUnit tests for the pure logic of the memory hotplug core: parsing of
+ * online types and parameters, the zone decisions of both online policies,
+ * memmap_on_memory sizing and alignment, and range checks. None of them
+ * touches real memory, so they run at boot on any machine.
+ */
+
+#include <kunit/test.h>
+#include <linux/memory_hotplug.h>
+#include <linux/mm.h>
+
+#include "memory_hotplug_internal.h"
+
+static void mhp_test_online_type(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, mhp_online_type_from_str("offline"), MMOP_OFFLINE);
+	KUNIT_EXPECT_EQ(test, mhp_online_type_from_str("online"), MMOP_ONLINE);
+	KUNIT_EXPECT_EQ(test, mhp_online_type_from_str("online_kernel\n"),
+			MMOP_ONLINE_KERNEL);
+	KUNIT_EXPECT_EQ(test, mhp_online_type_from_str("online_movable"),
+			MMOP_ONLINE_MOVABLE);
+	KUNIT_EXPECT_EQ(test, mhp_online_type_from_str("online_movable\n"),
+			MMOP_ONLINE_MOVABLE);
+	KUNIT_EXPECT_EQ(test, mhp_online_type_from_str(""), -EINVAL);
+	KUNIT_EXPECT_EQ(test, mhp_online_type_from_str("movable"), -EINVAL);
+	KUNIT_EXPECT_EQ(test, mhp_online_type_from_str("Online"), -EINVAL);
+	KUNIT_EXPECT_EQ(test, mhp_online_type_from_str("online_kernel "), -EINVAL);
+}
+
+static void mhp_test_memmap_mode(struct kunit *test)
+{
+	enum mhp_memmap_mode mode = MHP_MEMMAP_ON;
+
+	KUNIT_EXPECT_EQ(test, mhp_parse_memmap_mode("0", &mode), 0);
+	KUNIT_EXPECT_EQ(test, mode, MHP_MEMMAP_OFF);
+	KUNIT_EXPECT_EQ(test, mhp_parse_memmap_mode("y", &mode), 0);
+	KUNIT_EXPECT_EQ(test, mode, MHP_MEMMAP_ON);
+	KUNIT_EXPECT_EQ(test, mhp_parse_memmap_mode("N", &mode), 0);
+	KUNIT_EXPECT_EQ(test, mode, MHP_MEMMAP_OFF);
+	KUNIT_EXPECT_EQ(test, mhp_parse_memmap_mode("1", &mode), 0);
+	KUNIT_EXPECT_EQ(test, mode, MHP_MEMMAP_ON);
+	KUNIT_EXPECT_EQ(test, mhp_parse_memmap_mode("force", &mode), 0);
+	KUNIT_EXPECT_EQ(test, mode, MHP_MEMMAP_FORCE);
+	KUNIT_EXPECT_EQ(test, mhp_parse_memmap_mode("FORCE\n", &mode), 0);
+	KUNIT_EXPECT_EQ(test, mode, MHP_MEMMAP_FORCE);
+
+	/* Like any bool parameter, only the first character counts. */
+	KUNIT_EXPECT_EQ(test, mhp_parse_memmap_mode("forced", &mode), 0);
+	KUNIT_EXPECT_EQ(test, mode, MHP_MEMMAP_OFF);
+	KUNIT_EXPECT_EQ(test, mhp_parse_memmap_mode("Force", &mode), 0);
+	KUNIT_EXPECT_EQ(test, mode, MHP_MEMMAP_FORCE);
+
+	/* Rejected values leave the mode alone. */
+	KUNIT_EXPECT_EQ(test, mhp_parse_memmap_mode("maybe", &mode), -EINVAL);
+	KUNIT_EXPECT_EQ(test, mhp_parse_memmap_mode("2", &mode), -EINVAL);
+	KUNIT_EXPECT_EQ(test, mhp_parse_memmap_mode("", &mode), -EINVAL);
+	KUNIT_EXPECT_EQ(test, mhp_parse_memmap_mode(NULL, &mode), -EINVAL);
+	KUNIT_EXPECT_EQ(test, mode, MHP_MEMMAP_FORCE);
+}
+
+static void mhp_test_online_policy(struct kunit *test)
+{
+	enum mhp_online_policy policy = MHP_POLICY_CONTIG_ZONES;
+
+	KUNIT_EXPECT_EQ(test, mhp_parse_online_policy("auto-movable", &policy), 0);
+	KUNIT_EXPECT_EQ(test, policy, MHP_POLICY_AUTO_MOVABLE);
+	KUNIT_EXPECT_EQ(test, mhp_parse_online_policy("contig-zones\n", &policy), 0);
+	KUNIT_EXPECT_EQ(test, policy, MHP_POLICY_CONTIG_ZONES);
+	KUNIT_EXPECT_EQ(test, mhp_parse_online_policy("auto_movable", &policy),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, mhp_parse_online_policy("", &policy), -EINVAL);
+	KUNIT_EXPECT_EQ(test, policy, MHP_POLICY_CONTIG_ZONES);
+	KUNIT_EXPECT_STREQ(test, mhp_online_policy_name(MHP_POLICY_AUTO_MOVABLE),
+			   "auto-movable");
+	KUNIT_EXPECT_STREQ(test, mhp_online_policy_name(MHP_POLICY_CONTIG_ZONES),
+			   "contig-zones");
+}
+
+/* Pages of memmap @block_pages pages need, computed the long way. */
+static unsigned long memmap_pages_of(unsigned long block_pages)
+{
+	unsigned long bytes = block_pages * sizeof(struct page);
+
+	return bytes / PAGE_SIZE + (bytes % PAGE_SIZE ? 1 : 0);
+}
+
+static void mhp_test_memmap_sizing(struct kunit *test)
+{
+	const unsigned long pb = 512;	/* 2 MiB pageblocks of 4 KiB pages */
+	unsigned long blk, plain, forced;
+
+	for (blk = 1024; blk <= (1UL << 20); blk <<= 1) {
+		plain = mhp_memmap_pages(blk, MHP_MEMMAP_ON, pb);
+		forced = mhp_memmap_pages(blk, MHP_MEMMAP_FORCE, pb);
+		KUNIT_EXPECT_EQ(test, plain, memmap_pages_of(blk));
+		KUNIT_EXPECT_EQ(test, forced % pb, 0UL);
+		KUNIT_EXPECT_GE(test, forced, plain);
+		KUNIT_EXPECT_LT(test, forced - plain, pb);
+		/* Forced sizes always satisfy the pageblock rule. */
+		if (forced < blk)
+			KUNIT_EXPECT_TRUE(test, mhp_memmap_layout_ok(blk, forced, pb));
+	}
+
+	if (sizeof(struct page) != 64)
+		kunit_skip(test, "exact figures assume a 64-byte struct page");
+
+	/* 128 MiB block: 2 MiB of memmap, one pageblock. */
+	KUNIT_EXPECT_EQ(test, mhp_memmap_pages(32768, MHP_MEMMAP_ON, pb), 512UL);
+	KUNIT_EXPECT_TRUE(test, mhp_memmap_layout_ok(32768, 512, pb));
+	/* 64 MiB block: half a pageblock; only "force" makes it usable. */
+	KUNIT_EXPECT_EQ(test, mhp_memmap_pages(16384, MHP_MEMMAP_ON, pb), 256UL);
+	KUNIT_EXPECT_FALSE(test, mhp_memmap_layout_ok(16384, 256, pb));
+	KUNIT_EXPECT_EQ(test, mhp_memmap_pages(16384, MHP_MEMMAP_FORCE, pb), 512UL);
+	KUNIT_EXPECT_TRUE(test, mhp_memmap_layout_ok(16384, 512, pb));
+	/* A block whose memmap ends mid-page. */
+	KUNIT_EXPECT_EQ(test, mhp_memmap_pages(100, MHP_MEMMAP_ON, pb), 2UL);
+	KUNIT_EXPECT_FALSE(test, mhp_memmap_layout_ok(100, 512, pb));
+	/* A memmap that would fill the whole block leaves nothing to online. */
+	KUNIT_EXPECT_FALSE(test, mhp_memmap_layout_ok(512, 512, 8));
+	KUNIT_EXPECT_FALSE(test, mhp_memmap_layout_ok(1024, 1024, pb));
+}
+
+static void mhp_test_range_fits(struct kunit *test)
+{
+	const struct range r = { .start = 0x1000, .end = 0x1fff };
+	const struct range all = { .start = 0, .end = U64_MAX };
+
+	KUNIT_EXPECT_TRUE(test, mhp_range_fits(0x1000, 0x1000, r));
+	KUNIT_EXPECT_TRUE(test, mhp_range_fits(0x1800, 0x800, r));
+	KUNIT_EXPECT_TRUE(test, mhp_range_fits(0x1fff, 1, r));
+	KUNIT_EXPECT_FALSE(test, mhp_range_fits(0x1000, 0x1001, r));
+	KUNIT_EXPECT_FALSE(test, mhp_range_fits(0xfff, 0x10, r));
+	KUNIT_EXPECT_FALSE(test, mhp_range_fits(0x2000, 1, r));
+	KUNIT_EXPECT_FALSE(test, mhp_range_fits(0x1000, 0, r));
+	/* Wrapping around the top of the address space. */
+	KUNIT_EXPECT_FALSE(test, mhp_range_fits(U64_MAX - 1, 4, all));
+	KUNIT_EXPECT_TRUE(test, mhp_range_fits(U64_MAX - 1, 2, all));
+	KUNIT_EXPECT_TRUE(test, mhp_range_fits(0, U64_MAX, all));
+}
+
+static void mhp_test_pluggable_range(struct kunit *test)
+{
+	struct range mapped = mhp_get_pluggable_range(true);
+	struct range any = mhp_get_pluggable_range(false);
+
+	KUNIT_EXPECT_LE(test, mapped.start, mapped.end);
+	KUNIT_EXPECT_EQ(test, any.start, 0ULL);
+	KUNIT_EXPECT_GE(test, any.end, mapped.end);
+	/* The first byte past the top can never be plugged. */
+	KUNIT_EXPECT_FALSE(test, mhp_range_fits(any.end + 1, 1, any));
+}
+
+static void mhp_test_contig_zones(struct kunit *test)
+{
+	/* Touching one zone: that zone, whatever movable_node says. */
+	KUNIT_EXPECT_FALSE(test, mhp_contig_prefers_movable(true, false, false));
+	KUNIT_EXPECT_FALSE(test, mhp_contig_prefers_movable(true, false, true));
+	KUNIT_EXPECT_TRUE(test, mhp_contig_prefers_movable(false, true, false));
+	KUNIT_EXPECT_TRUE(test, mhp_contig_prefers_movable(false, true, true));
+	/* Touching none or both: movable_node decides. */
+	KUNIT_EXPECT_FALSE(test, mhp_contig_prefers_movable(false, false, false));
+	KUNIT_EXPECT_TRUE(test, mhp_contig_prefers_movable(false, false, true));
+	KUNIT_EXPECT_FALSE(test, mhp_contig_prefers_movable(true, true, false));
+	KUNIT_EXPECT_TRUE(test, mhp_contig_prefers_movable(true, true, true));
+}
+
+static void mhp_test_auto_movable_ratio(struct kunit *test)
+{
+	struct mhp_movable_budget b = { .kernel_early = 1000 };
+
+	/* 301 %: up to 3010 movable pages per 1000 early kernel pages. */
+	KUNIT_EXPECT_TRUE(test, mhp_movable_budget_allows(&b, 301, 3010));
+	KUNIT_EXPECT_FALSE(test, mhp_movable_budget_allows(&b, 301, 3011));
+	b.movable = 3000;
+	KUNIT_EXPECT_TRUE(test, mhp_movable_budget_allows(&b, 301, 10));
+	KUNIT_EXPECT_FALSE(test, mhp_movable_budget_allows(&b, 301, 11));
+	/* 100 %: one to one. */
+	b.movable = 0;
+	KUNIT_EXPECT_TRUE(test, mhp_movable_budget_allows(&b, 100, 1000));
+	KUNIT_EXPECT_FALSE(test, mhp_movable_budget_allows(&b, 100, 1001));
+	/* 0 %: nothing may be movable. */
+	KUNIT_EXPECT_FALSE(test, mhp_movable_budget_allows(&b, 0, 1));
+	/* No early kernel memory at all. */
+	b.kernel_early = 0;
+	KUNIT_EXPECT_FALSE(test, mhp_movable_budget_allows(&b, 301, 1));
+}
+
+static void mhp_test_auto_movable_groups(struct kunit *test)
+{
+	struct mhp_movable_budget b = {
+		.kernel_early = 1000,
+		.movable = 2000,
+		.other_groups_movable = 2000,
+	};
+
+	/* Kernel pages a group's movable pages need at 100 %. */
+	KUNIT_EXPECT_EQ(test, mhp_group_kernel_need(2000, 0, 100), 2000UL);
+	KUNIT_EXPECT_EQ(test, mhp_group_kernel_need(2000, 500, 100), 1500UL);
+	KUNIT_EXPECT_EQ(test, mhp_group_kernel_need(2000, 2500, 100), 0UL);
+	KUNIT_EXPECT_EQ(test, mhp_group_kernel_need(301, 0, 301), 100UL);
+	KUNIT_EXPECT_EQ(test, mhp_group_kernel_need(5, 0, 0), 0UL);
+
+	/* Another group uses 600 of the 1000 early pages at 301 %. */
+	b.other_groups_kernel_need = 600;
+	KUNIT_EXPECT_TRUE(test, mhp_movable_budget_allows(&b, 301, 1204));
+	KUNIT_EXPECT_FALSE(test, mhp_movable_budget_allows(&b, 301, 1205));
+	/* It uses them all: nothing left for anybody else. */
+	b.other_groups_kernel_need = 1000;
+	KUNIT_EXPECT_FALSE(test, mhp_movable_budget_allows(&b, 301, 1));
+	/* A dynamic group's own kernel memory only helps that group. */
+	b.other_groups_kernel_need = 1000;
+	b.own_kernel = 100;
+	KUNIT_EXPECT_FALSE(test, mhp_movable_budget_allows(&b, 301, 1));
+	b.other_groups_kernel_need = 900;
+	KUNIT_EXPECT_TRUE(test, mhp_movable_budget_allows(&b, 301, 602));
+	KUNIT_EXPECT_FALSE(test, mhp_movable_budget_allows(&b, 301, 603));
+}
+
+static struct kunit_case mhp_test_cases[] = {
+	KUNIT_CASE(mhp_test_online_type),
+	KUNIT_CASE(mhp_test_memmap_mode),
+	KUNIT_CASE(mhp_test_online_policy),
+	KUNIT_CASE(mhp_test_memmap_sizing),
+	KUNIT_CASE(mhp_test_range_fits),
+	KUNIT_CASE(mhp_test_pluggable_range),
+	KUNIT_CASE(mhp_test_contig_zones),
+	KUNIT_CASE(mhp_test_auto_movable_ratio),
+	KUNIT_CASE(mhp_test_auto_movable_groups),
+	{}
+};
+
+static struct kunit_suite mhp_test_suite = {
+	.name = "memory_hotplug",
+	.test_cases = mhp_test_cases,
+};
+
+kunit_test_suite(mhp_test_suite);
+
+MODULE_DESCRIPTION("KUnit tests for the memory hotplug core");
+MODULE_LICENSE("GPL");
