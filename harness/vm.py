@@ -130,7 +130,7 @@ class VM:
 
     def __init__(self, kernel="ours", mem="2G", slots=16, maxmem="64G", smp=2,
                  numa=None, virtio_mem=(), dimms=(), append="", udev=False,
-                 udev_rules=False, name="vm", boot_timeout=300, accel=None):
+                 udev_rules=False, name="vm", boot_timeout=None, accel=None):
         self.kernel = kernel
         self.mem = parse_size(mem)
         self.slots = slots
@@ -142,7 +142,9 @@ class VM:
         self.append = append
         self.udev = udev
         self.udev_rules = udev_rules
-        self.boot_timeout = boot_timeout
+        # KASAN and lockdep under TCG boot ~25 times slower, more on a
+        # loaded machine.
+        self.boot_timeout = boot_timeout or (900 if "debug" in kernel else 300)
         self.accel = accel
         self.rundir = os.path.join(BUILD, "run", name)
         self.proc = None
