@@ -60,18 +60,26 @@ struct range arch_get_mappable_range(void);
 /**
  * typedef mhp_t - flags for add_memory() and its variants
  *
- * MHP_NONE: nothing special.
- * MHP_MERGE_RESOURCE: once added, the "System RAM" resource may be merged
- *	with neighbouring mergeable ones; the caller must not use the
- *	resource pointer afterwards.
- * MHP_MEMMAP_ON_MEMORY: place the memmap of each memory block at the start
- *	of that block instead of allocating it; a request the core may
- *	decline (see mhp_supports_memmap_on_memory()).
- * MHP_NID_IS_MGID: the nid argument is a memory group id; the group gives
- *	the node.
- * MHP_OFFLINE_INACCESSIBLE: the memory cannot be touched while offline
- *	(the provider makes it accessible in MEM_PREPARE_ONLINE); only
- *	meaningful together with MHP_MEMMAP_ON_MEMORY.
+ * %MHP_NONE
+ *	Nothing special.
+ *
+ * %MHP_MERGE_RESOURCE
+ *	Once added, the "System RAM" resource may be merged with neighbouring
+ *	mergeable ones; the caller must not use the resource pointer
+ *	afterwards.
+ *
+ * %MHP_MEMMAP_ON_MEMORY
+ *	Place the memmap of each memory block at the start of that block
+ *	instead of allocating it; a request the core may decline (see
+ *	mhp_supports_memmap_on_memory()).
+ *
+ * %MHP_NID_IS_MGID
+ *	The nid argument is a memory group id; the group gives the node.
+ *
+ * %MHP_OFFLINE_INACCESSIBLE
+ *	The memory cannot be touched while offline (the provider makes it
+ *	accessible in MEM_PREPARE_ONLINE); only meaningful together with
+ *	%MHP_MEMMAP_ON_MEMORY.
  */
 typedef int __bitwise mhp_t;
 
