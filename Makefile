@@ -13,7 +13,7 @@ endif
 
 .NOTPARALLEL:
 .PHONY: all help deps base tree kernel selftests check test lint demo bench shell clean distclean \
-	series series-check diagram
+	series series-check callers diagram
 
 all: kernel
 
@@ -25,6 +25,7 @@ help:
 	@echo 'make lint        checkpatch --strict, sparse, W=1, kernel-doc and the docs on our files'
 	@echo 'make series      this tree as a git format-patch series against the base, in build/series'
 	@echo 'make kernel      build the kernel (KERNEL=ours|upstream, FLAVOUR=debug)'
+	@echo 'make callers     build with every in-tree user of our headers enabled'
 	@echo 'make shell       boot the guest with its console on this terminal'
 	@echo 'make deps|base|tree|selftests   the steps kernel and check are made of'
 	@echo 'make clean       remove kernel builds and run folders (keeps the base)'
@@ -51,7 +52,12 @@ lint: tree
 test: kernel selftests
 	@harness/runtests.py --kernel $(KERNEL) --flavour '$(FLAVOUR)' --only '$(ONLY)'
 
-check: lint series-check test
+check: lint series-check callers test
+
+# Every in-tree user of our headers (configs/callers.config) must compile
+# and link against them.
+callers: tree
+	@harness/kernel.sh ours-callers
 
 series: tree
 	@harness/series.sh
