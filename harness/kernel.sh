@@ -17,9 +17,11 @@ src=$(variant_src "$kernel") || exit 1
 out=$BUILD/kernel/$variant
 
 frags="$TOP/configs/guest.config $TOP/tools/testing/selftests/memory-hotplug/config"
+# Options only our tree's Kconfig defines.
+[ "$kernel" = ours ] && frags="$frags $TOP/configs/ours.config"
 if [ -n "$flavour" ]; then
-	[ -f "$TOP/configs/$flavour.config" ] ||
-		die "no configs/$flavour.config for variant $variant: use one of $(cd "$TOP/configs" && ls | sed 's/\.config$//' | tr '\n' ' ')"
+	[ "$flavour" != ours ] && [ -f "$TOP/configs/$flavour.config" ] ||
+		die "no configs/$flavour.config for variant $variant: use one of $(cd "$TOP/configs" && ls | sed -e 's/\.config$//' -e '/^ours$/d' -e '/^guest$/d' | tr '\n' ' ')"
 	frags="$frags $TOP/configs/$flavour.config"
 fi
 
