@@ -27,14 +27,23 @@ import vm as vmlib  # noqa: E402
 MEM = "/sys/devices/system/memory"
 BENCH = os.path.join(vmlib.BUILD, "bench")
 
-# Guest-side helpers, sent once per guest. now: monotonic nanoseconds.
-# watch_blocks N STATE: poll until N blocks exist with that state (any state
-# if STATE is '-'), print the elapsed ns since the watcher started.
+# Guest-side helpers, sent with each watcher. now: monotonic nanoseconds.
+# count_blocks STATE: how many memory blocks have that state ('-': any).
+# Bash builtins only, apart from the one fork of $(...): a watcher polling
+# while the kernel works must take as little of the guest's CPUs as it can.
 GUEST_LIB = r"""
 now() { date +%s%N; }
 count_blocks() {
-	if [ "$1" = - ]; then ls -d /sys/devices/system/memory/memory[0-9]* | wc -l
-	else grep -lx "$1" /sys/devices/system/memory/memory[0-9]*/state | wc -l; fi
+	local f s n=0
+	for f in /sys/devices/system/memory/memory[0-9]*/state; do
+		[ -e "$f" ] || continue
+		if [ "$1" != - ]; then
+			read -r s <"$f" 2>/dev/null || continue
+			[ "$s" = "$1" ] || continue
+		fi
+		n=$((n + 1))
+	done
+	echo $n
 }
 """
 
@@ -42,14 +51,18 @@ count_blocks() {
 def guest_timer(vm, name, condition):
     """Start a guest watcher that records the time from now until condition
     (a bash test) holds; returns a function that waits for it and returns
-    the seconds."""
-    vm.sh(f"""cat >/tmp/{name}.sh <<'EOF'
+    the seconds. The watcher has taken its start time when this returns, so
+    the QMP command that follows is inside the measured span."""
+    vm.sh(f"""rm -f /tmp/{name}.t0 /tmp/{name}.ns
+cat >/tmp/{name}.sh <<'EOF'
 {GUEST_LIB}
 t0=$(now)
+echo $t0 >/tmp/{name}.t0
 until {condition}; do sleep 0.01; done
 echo $(( $(now) - t0 )) >/tmp/{name}.ns
 EOF
-setsid bash /tmp/{name}.sh </dev/null >/dev/null 2>&1 &""")
+setsid bash /tmp/{name}.sh </dev/null >/dev/null 2>&1 &
+until [ -s /tmp/{name}.t0 ]; do sleep 0.01; done""")
 
     def finish(timeout=600):
         out = vm.sh(f"for i in $(seq {timeout * 10}); do [ -s /tmp/{name}.ns ] && break; "
