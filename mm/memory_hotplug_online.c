@@ -230,6 +230,21 @@ static int count_ram_cb(unsigned long start_pfn, unsigned long nr_pages,
 }
 
 /*
+ * The last pfn of the free buddy block that @page (at @pfn) heads. The order
+ * is read without zone->lock: a stale value makes the caller skip too little
+ * or too much of the range, and the test_pages_isolated() pass that ends
+ * every offline attempt sends it round again for anything it missed.
+ */
+static unsigned long mhp_free_block_end(struct page *page, unsigned long pfn)
+{
+	unsigned int order = buddy_order_unsafe(page);
+
+	if (order > MAX_PAGE_ORDER)
+		return pfn;
+	return pfn | ((1UL << order) - 1);
+}
+
+/*
  * Find the next page in [pfn, end_pfn) that migration can move.
  * Return: 0 with *@found set; -ENOENT when there is none left; -EBUSY with
  * *@found set when a page that can never move is in the way.
@@ -244,6 +259,11 @@ static int mhp_next_movable(unsigned long pfn, unsigned long end_pfn,
 		if (!pfn_valid(pfn))
 			continue;
 		page = pfn_to_page(pfn);
+		/* Idle memory is mostly free blocks: step over them whole. */
+		if (PageBuddy(page)) {
+			pfn = mhp_free_block_end(page, pfn);
+			continue;
+		}
 		folio = page_folio(page);
 		if (folio_test_lru(folio) || __folio_test_movable(folio))
 			goto found;
@@ -304,6 +324,10 @@ static void mhp_isolate_folios(unsigned long start_pfn, unsigned long end_pfn,
 		if (!pfn_valid(pfn))
 			continue;
 		page = pfn_to_page(pfn);
+		if (PageBuddy(page)) {
+			pfn = mhp_free_block_end(page, pfn);
+			continue;
+		}
 		folio = page_folio(page);
 		/* Unlocked: a split just makes us visit the pieces again. */
 		if (folio_test_large(folio))
