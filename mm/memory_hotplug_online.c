@@ -230,18 +230,23 @@ static int count_ram_cb(unsigned long start_pfn, unsigned long nr_pages,
 }
 
 /*
- * The last pfn of the free buddy block that @page (at @pfn) heads. The order
- * is read without zone->lock: a stale value makes the caller skip too little
- * or too much of the range, and the test_pages_isolated() pass that ends
- * every offline attempt sends it round again for anything it missed.
+ * If @page (at *@pfn) heads a free buddy block, move *@pfn to the block's
+ * last pfn and return true: idle memory is mostly such blocks, and a scan
+ * steps over each whole. The order is read without zone->lock: a stale
+ * value makes the scan skip too little or too much, and the
+ * test_pages_isolated() pass that ends every offline attempt sends it
+ * round again for anything it missed.
  */
-static unsigned long mhp_free_block_end(struct page *page, unsigned long pfn)
+static bool mhp_skip_free_block(struct page *page, unsigned long *pfn)
 {
-	unsigned int order = buddy_order_unsafe(page);
+	unsigned int order;
 
-	if (order > MAX_PAGE_ORDER)
-		return pfn;
-	return pfn | ((1UL << order) - 1);
+	if (!PageBuddy(page))
+		return false;
+	order = buddy_order_unsafe(page);
+	if (order <= MAX_PAGE_ORDER)
+		*pfn |= (1UL << order) - 1;
+	return true;
 }
 
 /*
@@ -259,11 +264,8 @@ static int mhp_next_movable(unsigned long pfn, unsigned long end_pfn,
 		if (!pfn_valid(pfn))
 			continue;
 		page = pfn_to_page(pfn);
-		/* Idle memory is mostly free blocks: step over them whole. */
-		if (PageBuddy(page)) {
-			pfn = mhp_free_block_end(page, pfn);
+		if (mhp_skip_free_block(page, &pfn))
 			continue;
-		}
 		folio = page_folio(page);
 		if (folio_test_lru(folio) || __folio_test_movable(folio))
 			goto found;
@@ -324,10 +326,8 @@ static void mhp_isolate_folios(unsigned long start_pfn, unsigned long end_pfn,
 		if (!pfn_valid(pfn))
 			continue;
 		page = pfn_to_page(pfn);
-		if (PageBuddy(page)) {
-			pfn = mhp_free_block_end(page, pfn);
+		if (mhp_skip_free_block(page, &pfn))
 			continue;
-		}
 		folio = page_folio(page);
 		/* Unlocked: a split just makes us visit the pieces again. */
 		if (folio_test_large(folio))
