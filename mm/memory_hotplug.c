@@ -651,10 +651,11 @@ static int mhp_publish_node(int nid, bool with_blocks)
  * try_online_node() - bring a node online, even one without memory
  * @nid: the node
  *
- * Used when a CPU of a memoryless node comes up.
+ * Used by cpu_up() before it starts a CPU of @nid, which may be a node
+ * without memory: that caller takes any value but 0 for an error and
+ * stops there, so both "brought online" and "online already" are 0.
  *
- * Return: 1 if the node was brought online, 0 if it was online already,
- * or a negative errno.
+ * Return: 0 if @nid is online when this returns, or a negative errno.
  */
 int try_online_node(int nid)
 {
@@ -662,12 +663,8 @@ int try_online_node(int nid)
 
 	mem_hotplug_begin();
 	ret = mhp_prepare_node(nid);
-	if (ret > 0) {
-		int err = mhp_publish_node(nid, true);
-
-		if (err)
-			ret = err;
-	}
+	if (ret > 0)
+		ret = mhp_publish_node(nid, true);
 	mem_hotplug_done();
 	return ret;
 }

@@ -3,12 +3,16 @@
  * KUnit tests for the pure logic of the memory hotplug core: parsing of
  * online types and parameters, the zone decisions of both online policies,
  * memmap_on_memory sizing and alignment, and range checks. None of them
- * touches real memory, so they run at boot on any machine.
+ * touches real memory, so they run at boot on any machine. One more pins
+ * the contract of try_online_node() with cpu_up(); it changes node state
+ * only where a possible node is offline, and undoes it.
  */
 
 #include <kunit/test.h>
+#include <linux/cpu.h>
 #include <linux/memory_hotplug.h>
 #include <linux/mm.h>
+#include <linux/nodemask.h>
 
 #include "memory_hotplug_internal.h"
 
@@ -217,6 +221,35 @@ static void mhp_test_auto_movable_groups(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, mhp_movable_budget_allows(&b, 301, 603));
 }
 
+/*
+ * cpu_up() calls try_online_node() for the CPU's node and gives up on any
+ * value but 0: a node that is online already and a node brought online by
+ * the call must both answer 0. The second case needs a possible node that
+ * is offline (a memoryless NUMA node whose CPUs are not plugged yet); it
+ * is brought online and then offline again, leaving the machine as it was.
+ */
+static void mhp_test_try_online_node(struct kunit *test)
+{
+	int nid;
+
+	KUNIT_EXPECT_EQ(test, try_online_node(first_online_node), 0);
+	KUNIT_EXPECT_TRUE(test, node_online(first_online_node));
+
+	for_each_node_state(nid, N_POSSIBLE)
+		if (!node_online(nid))
+			break;
+	if (nid >= MAX_NUMNODES)
+		kunit_skip(test, "no possible node is offline here");
+
+	lock_device_hotplug();
+	KUNIT_EXPECT_EQ(test, try_online_node(nid), 0);
+	KUNIT_EXPECT_TRUE(test, node_online(nid));
+	KUNIT_EXPECT_EQ(test, try_online_node(nid), 0);
+	try_offline_node(nid);
+	unlock_device_hotplug();
+	KUNIT_EXPECT_FALSE(test, node_online(nid));
+}
+
 static struct kunit_case mhp_test_cases[] = {
 	KUNIT_CASE(mhp_test_online_type),
 	KUNIT_CASE(mhp_test_memmap_mode),
@@ -227,6 +260,7 @@ static struct kunit_case mhp_test_cases[] = {
 	KUNIT_CASE(mhp_test_contig_zones),
 	KUNIT_CASE(mhp_test_auto_movable_ratio),
 	KUNIT_CASE(mhp_test_auto_movable_groups),
+	KUNIT_CASE(mhp_test_try_online_node),
 	{}
 };
 
