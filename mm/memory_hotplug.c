@@ -812,7 +812,7 @@ static int mhp_add_piece(int nid, struct memory_group *group, u64 start,
 	err = arch_add_memory(nid, start, size, &params);
 	if (err)
 		return err;
-	err = create_memory_block_devices(start, size, altmap, group);
+	err = create_memory_block_devices(start, size, nid, altmap, group);
 	if (err)
 		arch_remove_memory(start, size, altmap, NULL);
 	return err;

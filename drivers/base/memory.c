@@ -48,6 +48,7 @@
 #include <linux/memremap.h>
 #include <linux/mm.h>
 #include <linux/mmzone.h>
+#include <linux/node.h>
 #include <linux/notifier.h>
 #include <linux/slab.h>
 #include <linux/stat.h>
@@ -501,6 +502,9 @@ static ssize_t valid_zones_show(struct device *dev,
 		zone = READ_ONCE(mem->zone);
 		return sysfs_emit(buf, "%s\n", zone ? zone->name : "none");
 	}
+	/* Not reached: only boot blocks lack a node, until user space runs. */
+	if (mem->nid == NUMA_NO_NODE)
+		return sysfs_emit(buf, "none\n");
 
 	dflt = zone_for_pfn_range(MMOP_ONLINE, mem->nid, mem->group, first, nr);
 	len = sysfs_emit(buf, "%s", dflt->name);
@@ -809,18 +813,18 @@ static void memory_block_release(struct device *dev)
 }
 
 /*
- * Create and register the device of block @id in @state. On failure
- * nothing is left behind.
+ * Create and register the device of block @id in @state, on node @nid
+ * (NUMA_NO_NODE for boot blocks: the node code fills it in before user
+ * space runs). Everything a sysfs file reads is set before device_add()
+ * announces the block, so a udev rule acting on the "add" uevent sees a
+ * complete block. On failure nothing is left behind.
  */
 static int add_one_block(unsigned long id, enum memory_block_state state,
-			 struct vmem_altmap *altmap,
+			 int nid, struct vmem_altmap *altmap,
 			 struct memory_group *group)
 {
 	struct memory_block *mem;
 	int ret;
-
-	if (xa_load(&memory_blocks, id))
-		return -EEXIST;
 
 	mem = kzalloc(sizeof(*mem), GFP_KERNEL);
 	if (!mem)
@@ -829,11 +833,13 @@ static int add_one_block(unsigned long id, enum memory_block_state state,
 	mem->start_section_nr = id * sections_per_block;
 	mem->state = state;
 	mem->online_type = MMOP_OFFLINE;
-	mem->nid = NUMA_NO_NODE;
+	mem->nid = nid;
 	mem->altmap = altmap;
+	mem->group = group;
 	INIT_LIST_HEAD(&mem->group_next);
 #ifndef CONFIG_NUMA
 	/* No node code will call memory_block_add_nid(): do its work here. */
+	mem->nid = 0;
 	if (state == MEM_ONLINE)
 		mem->zone = early_block_zone(mem, 0);
 #endif
@@ -843,24 +849,25 @@ static int add_one_block(unsigned long id, enum memory_block_state state,
 	mem->dev.release = memory_block_release;
 	mem->dev.groups = memory_block_groups;
 	mem->dev.offline = state == MEM_OFFLINE;
+	/* From here on the device's release frees @mem. */
+	device_initialize(&mem->dev);
 
-	ret = device_register(&mem->dev);
+	ret = xa_insert(&memory_blocks, id, mem, GFP_KERNEL);
 	if (ret) {
 		put_device(&mem->dev);
-		return ret;
+		return ret == -EBUSY ? -EEXIST : ret;
 	}
-
-	ret = xa_err(xa_store(&memory_blocks, id, mem, GFP_KERNEL));
-	if (ret) {
-		device_unregister(&mem->dev);
-		return ret;
-	}
-
-	if (group) {
-		mem->group = group;
+	if (group)
 		list_add(&mem->group_next, &group->memory_blocks);
+
+	ret = device_add(&mem->dev);
+	if (ret) {
+		if (group)
+			list_del(&mem->group_next);
+		xa_erase(&memory_blocks, id);
+		put_device(&mem->dev);
 	}
-	return 0;
+	return ret;
 }
 
 /* Undo add_one_block(): unlink and unregister @mem. */
@@ -877,6 +884,19 @@ static void remove_one_block(struct memory_block *mem)
 	device_unregister(&mem->dev);
 }
 
+/*
+ * Drop @mem's links to its node. A hot-added block knows its node from
+ * the start, but an add that fails early undoes its blocks before they
+ * were linked, and possibly before the node has a device at all.
+ */
+static void unlink_block_from_node(struct memory_block *mem)
+{
+	if (!IS_ENABLED(CONFIG_NUMA) || mem->nid == NUMA_NO_NODE ||
+	    !node_devices[mem->nid])
+		return;
+	unregister_memory_block_under_nodes(mem);
+}
+
 static bool range_is_whole_blocks(unsigned long start, unsigned long size)
 {
 	const unsigned long bsize = memory_block_size_bytes();
@@ -888,16 +908,18 @@ static bool range_is_whole_blocks(unsigned long start, unsigned long size)
  * create_memory_block_devices() - create the blocks of hot-added memory
  * @start: first byte of the range, block aligned
  * @size: length of the range in bytes, a multiple of the block size
+ * @nid: the node of the whole range
  * @altmap: memmap-on-memory pages shared by the blocks, or NULL
  * @group: the memory group the blocks join, or NULL
  *
- * The blocks start offline. Called by the core with device_hotplug_lock and
+ * The blocks start offline, each complete (node and group included) when
+ * its device appears. Called by the core with device_hotplug_lock and
  * mem_hotplug_lock held, after the memory was added to the memmap.
  *
  * Return: 0, or a negative errno with no block of the range created.
  */
 int create_memory_block_devices(unsigned long start, unsigned long size,
-				struct vmem_altmap *altmap,
+				int nid, struct vmem_altmap *altmap,
 				struct memory_group *group)
 {
 	const unsigned long first_id = block_id_of_phys(start);
@@ -909,7 +931,7 @@ int create_memory_block_devices(unsigned long start, unsigned long size,
 		return -EINVAL;
 
 	for (id = first_id; id < end_id; id++) {
-		ret = add_one_block(id, MEM_OFFLINE, altmap, group);
+		ret = add_one_block(id, MEM_OFFLINE, nid, altmap, group);
 		if (ret)
 			break;
 	}
@@ -948,7 +970,7 @@ void remove_memory_block_devices(unsigned long start, unsigned long size)
 		if (WARN_ON_ONCE(!mem))
 			continue;
 		num_poisoned_pages_sub(-1UL, block_hwpoison_count(mem));
-		unregister_memory_block_under_nodes(mem);
+		unlink_block_from_node(mem);
 		remove_one_block(mem);
 	}
 }
@@ -983,7 +1005,7 @@ void __init memory_dev_init(void)
 		id = block_id_of_section(nr);
 		if (id == done)
 			continue;
-		ret = add_one_block(id, MEM_ONLINE, NULL, NULL);
+		ret = add_one_block(id, MEM_ONLINE, NUMA_NO_NODE, NULL, NULL);
 		if (ret)
 			panic("%s: creating memory block %lu failed: %d\n",
 			      __func__, id, ret);
