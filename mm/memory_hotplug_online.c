@@ -310,8 +310,14 @@ static void mhp_drop_poisoned(struct folio *folio, unsigned long pfn)
 	}
 }
 
-static DEFINE_RATELIMIT_STATE(mhp_migrate_rs, DEFAULT_RATELIMIT_INTERVAL,
-			      DEFAULT_RATELIMIT_BURST);
+/*
+ * A failed offline is routine: virtio-mem and ACPI eject retry, and an
+ * administrator's loop may too. Each kind of report gets a few lines per
+ * half minute at most, however often it happens.
+ */
+#define MHP_REPORT_INTERVAL	(30 * HZ)
+static DEFINE_RATELIMIT_STATE(mhp_migrate_rs, MHP_REPORT_INTERVAL, 2);
+static DEFINE_RATELIMIT_STATE(mhp_offline_rs, MHP_REPORT_INTERVAL, 2);
 
 /* Collect the movable folios of [start_pfn, end_pfn) on @list. */
 static void mhp_isolate_folios(unsigned long start_pfn, unsigned long end_pfn,
@@ -516,7 +522,7 @@ static void mhp_finish_offline(unsigned long start_pfn, unsigned long nr_pages,
  * Return: 0; -EBUSY if a page cannot be moved or isolated; -EINTR on a
  * signal; -EINVAL for a range with holes; or a notifier's errno. On
  * failure the range is online as before and one line in the kernel log
- * says what stopped it.
+ * says what stopped it (rate limited: a few lines per 30 s at most).
  */
 int offline_pages(unsigned long start_pfn, unsigned long nr_pages,
 		  struct zone *zone, struct memory_group *group)
@@ -541,8 +547,12 @@ int offline_pages(unsigned long start_pfn, unsigned long nr_pages,
 	zone_pcp_disable(zone);
 	lru_cache_disable();
 
+	/*
+	 * No REPORT_FAILURE: it would dump a page on every failed attempt;
+	 * the one rate-limited line below is the report.
+	 */
 	ret = start_isolate_page_range(start_pfn, end_pfn, MIGRATE_MOVABLE,
-				       MEMORY_OFFLINE | REPORT_FAILURE,
+				       MEMORY_OFFLINE,
 				       GFP_USER | __GFP_MOVABLE |
 				       __GFP_RETRY_MAYFAIL);
 	if (ret) {
@@ -571,6 +581,8 @@ enable:
 	lru_cache_enable();
 	zone_pcp_enable(zone);
 report:
+	if (!__ratelimit(&mhp_offline_rs))
+		return ret;
 	if (why.pfn != ULONG_MAX)
 		pr_info("offlining [mem %#llx-%#llx] failed (%d): %s at pfn %#lx\n",
 			PFN_PHYS(start_pfn), PFN_PHYS(end_pfn) - 1, ret,
