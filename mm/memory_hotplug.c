@@ -116,6 +116,33 @@ void mem_hotplug_done(void)
 	cpus_read_unlock();
 }
 
+#ifdef CONFIG_LOCKDEP
+/**
+ * mem_hotplug_assert_write_held() - check "mem_hotplug_lock held for write"
+ *
+ * Warns (lockdep) unless the caller is inside mem_hotplug_begin(), which
+ * also means cpu_hotplug_lock is held for read.
+ */
+void mem_hotplug_assert_write_held(void)
+{
+	lockdep_assert_cpus_held();
+	lockdep_assert_held_write(&mem_hotplug_lock);
+}
+
+/**
+ * mhp_assert_device_hotplug_held() - check "device_hotplug_lock held"
+ *
+ * Warns (lockdep) unless the caller holds lock_device_hotplug(). Before
+ * the system runs (the ACPI namespace scan adding boot DIMMs) the rule does
+ * not apply: no other task can add, remove, online or offline memory yet.
+ */
+void mhp_assert_device_hotplug_held(void)
+{
+	if (system_state == SYSTEM_RUNNING)
+		device_hotplug_assert_held();
+}
+#endif
+
 /* ===== parameters ======================================================= */
 
 /*
@@ -698,6 +725,7 @@ static bool node_has_present_cpu(int nid)
  */
 void try_offline_node(int nid)
 {
+	mhp_assert_device_hotplug_held();
 	if (node_spanned_pages(nid))
 		return;
 	if (for_each_memory_block(&nid, block_on_node_cb))
@@ -912,6 +940,7 @@ int add_memory_resource(int nid, struct resource *res, mhp_t mhp_flags)
 	bool new_node;
 	int ret;
 
+	mhp_assert_device_hotplug_held();
 	ret = mhp_check_block_range(start, size);
 	if (ret)
 		return ret;
@@ -1126,6 +1155,7 @@ static int mhp_remove_range(u64 start, u64 size)
 	int nid = NUMA_NO_NODE;
 	int ret;
 
+	mhp_assert_device_hotplug_held();
 	if (WARN_ON_ONCE(mhp_check_block_range(start, size)))
 		return -EINVAL;
 

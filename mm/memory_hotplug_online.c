@@ -163,6 +163,7 @@ int online_pages(unsigned long pfn, unsigned long nr_pages, struct zone *zone,
 	bool zone_was_empty;
 	int ret;
 
+	mem_hotplug_assert_write_held();
 	if (WARN_ON_ONCE(!nr_pages || !pageblock_aligned(pfn) ||
 			 !IS_ALIGNED(pfn + nr_pages, PAGES_PER_SECTION)))
 		return -EINVAL;
@@ -535,6 +536,7 @@ int offline_pages(unsigned long start_pfn, unsigned long nr_pages,
 	};
 	int ret;
 
+	mem_hotplug_assert_write_held();
 	if (WARN_ON_ONCE(!nr_pages || !pageblock_aligned(start_pfn) ||
 			 !IS_ALIGNED(end_pfn, PAGES_PER_SECTION)))
 		return -EINVAL;

@@ -209,6 +209,7 @@ void move_pfn_range_to_zone(struct zone *zone, unsigned long start_pfn,
 			    unsigned long nr_pages, struct vmem_altmap *altmap,
 			    int migratetype)
 {
+	mem_hotplug_assert_write_held();
 	clear_zone_contiguous(zone);
 
 	if (zone_is_empty(zone))
@@ -244,6 +245,7 @@ void remove_pfn_range_from_zone(struct zone *zone, unsigned long start_pfn,
 	struct pglist_data *pgdat = zone->zone_pgdat;
 	unsigned long pfn, chunk, flags, first, last;
 
+	mem_hotplug_assert_write_held();
 	for (pfn = start_pfn; pfn < end_pfn; pfn += chunk) {
 		chunk = min(end_pfn, SECTION_ALIGN_UP(pfn + 1)) - pfn;
 		page_init_poison(pfn_to_page(pfn), chunk * sizeof(struct page));
@@ -282,6 +284,7 @@ void adjust_present_page_count(struct page *page, struct memory_group *group,
 {
 	struct zone *zone = page_zone(page);
 
+	mem_hotplug_assert_write_held();
 	if (early_section(__pfn_to_section(page_to_pfn(page))))
 		zone->present_early_pages += nr_pages;
 	zone->present_pages += nr_pages;

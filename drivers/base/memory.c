@@ -246,6 +246,7 @@ static int block_online(struct memory_block *mem)
 	struct zone *zone;
 	int err;
 
+	device_lock_assert(&mem->dev);
 	/* Poisoned pages would be handed to the page allocator again. */
 	if (block_hwpoison_count(mem))
 		return -EHWPOISON;
@@ -302,6 +303,7 @@ static int block_offline(struct memory_block *mem)
 	struct memory_notify notify = block_notify_range(first, nr, nr_memmap);
 	int err;
 
+	device_lock_assert(&mem->dev);
 	/* Memory of several zones or nodes: cannot be offlined. */
 	if (!mem->zone)
 		return -EINVAL;
@@ -927,6 +929,8 @@ int create_memory_block_devices(unsigned long start, unsigned long size,
 	unsigned long id;
 	int ret = 0;
 
+	mhp_assert_device_hotplug_held();
+	mem_hotplug_assert_write_held();
 	if (WARN_ON_ONCE(!range_is_whole_blocks(start, size)))
 		return -EINVAL;
 
@@ -961,6 +965,8 @@ void remove_memory_block_devices(unsigned long start, unsigned long size)
 	const unsigned long end_id = block_id_of_phys(start + size);
 	unsigned long id;
 
+	mhp_assert_device_hotplug_held();
+	mem_hotplug_assert_write_held();
 	if (WARN_ON_ONCE(!range_is_whole_blocks(start, size)))
 		return;
 

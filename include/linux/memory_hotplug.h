@@ -112,6 +112,21 @@ void mem_hotplug_begin(void);
 void mem_hotplug_done(void);
 
 /*
+ * The rules above, checked: a function documented as "called with X held"
+ * starts with the matching assertion, which warns on a lockdep kernel when
+ * its caller breaks the rule and is empty otherwise.
+ * mhp_assert_device_hotplug_held() accepts boot without the lock: the ACPI
+ * namespace scan adds the memory it finds before any other task can race.
+ */
+#ifdef CONFIG_LOCKDEP
+void mem_hotplug_assert_write_held(void);
+void mhp_assert_device_hotplug_held(void);
+#else
+static inline void mem_hotplug_assert_write_held(void) {}
+static inline void mhp_assert_device_hotplug_held(void) {}
+#endif
+
+/*
  * Zone span: zone->zone_start_pfn and zone->spanned_pages change under the
  * writer side, together with the pgdat resize lock; lockless readers retry.
  */
@@ -264,6 +279,8 @@ static inline void get_online_mems(void) {}
 static inline void put_online_mems(void) {}
 static inline void mem_hotplug_begin(void) {}
 static inline void mem_hotplug_done(void) {}
+static inline void mem_hotplug_assert_write_held(void) {}
+static inline void mhp_assert_device_hotplug_held(void) {}
 
 static inline void zone_seqlock_init(struct zone *zone) {}
 static inline void zone_span_writelock(struct zone *zone) {}
