@@ -116,9 +116,20 @@ class VM:
 
     kernel     build variant under build/kernel ('ours', 'upstream', ...)
     mem        boot memory ('2G'); slots/maxmem bound what can be plugged
-    smp        vCPUs
+    smp        vCPUs at boot
+    maxcpus    vCPUs possible (plug more with add_cpu()); default smp
     numa       list of boot memory per node, e.g. ['2G', 0] makes node 1
                memoryless (CPUs all on node 0); None for no NUMA options
+    numa_cpus  {node: 'first-last'} CPU ids of nodes other than 0 (node 0
+               has the boot CPUs), e.g. {1: '1'} for a CPU slot on node 1
+    cpu_devices  vCPUs present at boot as hot-removable devices, one
+               socket each after the smp ones: a list of their nodes; ids
+               are boot-cpu0, boot-cpu1, ... (remove with remove_device).
+               A kernel counts only these (not empty slots) as possible
+               CPUs under TCG, where it sees no hypervisor. QEMU 7.2's TCG
+               has one context per maxcpus and does not reuse the one of an
+               unplugged vCPU: leave a spare slot for each plug after an
+               unplug
     virtio_mem list of dicts {id, size, node, requested} present at boot
                (add_virtio_mem() plugs one later)
     dimms      pc-dimms present at boot: sizes, or (size, node) pairs; ids
@@ -129,14 +140,18 @@ class VM:
     """
 
     def __init__(self, kernel="ours", mem="2G", slots=16, maxmem="64G", smp=2,
-                 numa=None, virtio_mem=(), dimms=(), append="", udev=False,
+                 maxcpus=None, numa=None, numa_cpus=None, cpu_devices=(), virtio_mem=(),
+                 dimms=(), append="", udev=False,
                  udev_rules=False, name="vm", boot_timeout=None, accel=None):
         self.kernel = kernel
         self.mem = parse_size(mem)
         self.slots = slots
         self.maxmem = parse_size(maxmem)
         self.smp = smp
+        self.maxcpus = maxcpus
         self.numa = numa
+        self.numa_cpus = numa_cpus or {}
+        self.cpu_devices = list(cpu_devices)
         self.virtio_mem = list(virtio_mem)
         self.boot_dimms = list(dimms)
         self.append = append
@@ -172,11 +187,17 @@ class VM:
             cmdline.append("harness.udev=1")
         if self.udev_rules:
             cmdline.append(f"harness.rules={TOP}/udev")
+        if "debug" in self.kernel:
+            # KASAN, kmemleak and lockdep under TCG: ACPI's AML at boot has
+            # been seen to starve RCU past the default 21 s stall warning.
+            cmdline.append("rcupdate.rcu_cpu_stall_timeout=120")
         if self.append:
             cmdline.append(self.append)
-        args = ["qemu-system-x86_64", "-machine", f"pc,accel={self.accel}",
-                "-cpu", "max" if self.accel == "tcg" else "host",
-                "-smp", str(self.smp),
+        args = ["qemu-system-x86_64", "-machine", "pc", "-accel", self.accel,
+                "-cpu", self.cpu_model(),
+                # One socket per vCPU, so that socket-id numbers the slots.
+                "-smp", f"{self.smp}" + (f",maxcpus={self.maxcpus},sockets={self.maxcpus},"
+                                         "cores=1,threads=1" if self.maxcpus else ""),
                 "-m", f"{self.mem >> 20}M,slots={self.slots},maxmem={self.maxmem >> 20}M",
                 "-nographic", "-nodefaults", "-no-reboot",
                 "-kernel", image, "-append", " ".join(cmdline),
@@ -198,12 +219,18 @@ class VM:
         if self.numa:
             for node, size in enumerate(self.numa):
                 size = parse_size(size)
+                opts = f"node,nodeid={node}"
                 if size:
-                    args += ["-object", f"memory-backend-ram,id=ram{node},size={size}",
-                             "-numa", f"node,nodeid={node},memdev=ram{node}"
-                             + (f",cpus=0-{self.smp - 1}" if node == 0 else "")]
-                else:
-                    args += ["-numa", f"node,nodeid={node}"]
+                    args += ["-object", f"memory-backend-ram,id=ram{node},size={size}"]
+                    opts += f",memdev=ram{node}"
+                if node == 0:
+                    opts += f",cpus=0-{self.smp - 1}"
+                elif node in self.numa_cpus:
+                    opts += f",cpus={self.numa_cpus[node]}"
+                args += ["-numa", opts]
+        for i, node in enumerate(self.cpu_devices):
+            args += ["-device", f"{self.cpu_model()}-x86_64-cpu,id=boot-cpu{i},socket-id={self.smp + i},"
+                     f"core-id=0,thread-id=0,node-id={node}"]
         for i, dimm in enumerate(self.boot_dimms):
             size, node = dimm if isinstance(dimm, (tuple, list)) else (dimm, None)
             args += ["-object", f"memory-backend-ram,id=mem-boot-dimm{i},size={parse_size(size)}",
@@ -216,6 +243,9 @@ class VM:
                      f"node={dev.get('node', 0)},"
                      f"requested-size={parse_size(dev.get('requested', 0))}"]
         return args
+
+    def cpu_model(self):
+        return "max" if self.accel == "tcg" else "host"
 
     def start(self):
         """Boot and wait for the guest's agent; raise VMError on failure."""
@@ -448,11 +478,15 @@ class VM:
         props = {} if node is None else {"node": node}
         return self._plug("pc-dimm", dev_id or self._new_id("dimm"), size, **props)
 
-    def remove_dimm(self, dev_id, timeout=120):
-        """Unplug a pc-dimm: True once QEMU reports DEVICE_DELETED, False
-        if the guest refused or did not finish within timeout."""
+    def remove_device(self, dev_id, timeout=120):
+        """device_del: True once QEMU reports DEVICE_DELETED, False if the
+        guest refused or did not finish within timeout."""
         self.qmp("device_del", id=dev_id)
-        if self.wait_event("DEVICE_DELETED", timeout, device=dev_id) is None:
+        return self.wait_event("DEVICE_DELETED", timeout, device=dev_id) is not None
+
+    def remove_dimm(self, dev_id, timeout=120):
+        """Unplug a pc-dimm and drop its RAM backend (remove_device())."""
+        if not self.remove_device(dev_id, timeout):
             return False
         self.qmp("object-del", id=f"mem-{dev_id}")
         return True

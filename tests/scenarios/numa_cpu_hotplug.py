@@ -1,0 +1,54 @@
+"""A CPU of a memoryless NUMA node: node 1 has no memory and one CPU, a
+hot-removable vCPU device present at boot. Offlining that CPU leaves node 1
+online; ejecting it (ACPI, QMP device_del) takes node 1 offline, since
+nothing is left on it.
+
+Plugging the CPU back (the path where cpu_up() calls try_online_node() on
+an offline node) cannot be driven here: QEMU 7.2 under TCG never completes
+the unplug of a vCPU (no DEVICE_DELETED, and a device_add after it crashes
+QEMU), and a guest that sees no hypervisor ignores the MADT's empty CPU
+slots, so a vCPU plugged into one is refused ("Unable to map lapic"). The
+KUnit case mhp_test_try_online_node pins that contract instead; its result
+is checked in numa_memoryless_node, whose guest has an offline node."""
+
+from guest import NODE, wait_for
+
+VM = dict(mem="2G", smp=1, maxcpus=2, numa=["2G", 0], numa_cpus={1: "1"}, cpu_devices=[1])
+
+CPU = "/sys/devices/system/cpu"
+
+
+def node_state(vm):
+    out = vm.sh(f"cd {NODE} && for f in online has_cpu has_memory; do echo $f $(cat $f); done")
+    return dict(line.split(" ", 1) for line in out.splitlines())
+
+
+def exists(vm, path):
+    return vm.run(f"[ -e {path} ]")[0] == 0
+
+
+def test_cpu_of_memoryless_node_offline_and_eject(vm, t):
+    s = node_state(vm)
+    t.eq((s["online"], s["has_cpu"], s["has_memory"]), ("0-1", "0-1", "0"),
+         "at boot node 1 is online with cpu1 and no memory")
+    t.ok(exists(vm, f"{NODE}/node1/cpu1"), "node1 links to cpu1")
+    rc, out = vm.run("taskset -c 1 cat /proc/self/stat")
+    t.ok(rc == 0 and out.split()[38] == "1", "a task runs on cpu1 (its memory comes from node 0)",
+         diag=out)
+
+    rc, _ = vm.run(f"echo 0 > {CPU}/cpu1/online")
+    t.eq((rc, vm.read(f"{CPU}/cpu1/online")), (0, "0"), "cpu1 goes offline")
+    s = node_state(vm)
+    t.eq((s["online"], s["has_cpu"]), ("0-1", "0"),
+         "node 1 stays online while its offline CPU is present")
+    rc, _ = vm.run(f"echo 1 > {CPU}/cpu1/online")
+    t.eq((rc, vm.read(f"{CPU}/cpu1/online")), (0, "1"), "cpu1 comes back online with one write")
+    vm.run(f"echo 0 > {CPU}/cpu1/online")
+
+    vm.qmp("device_del", id="boot-cpu0")
+    t.ok(wait_for(lambda: not exists(vm, f"{CPU}/cpu1"), 60),
+         "device_del ejects cpu1: it is gone from sysfs")
+    s = node_state(vm)
+    t.eq((s["online"], s["has_cpu"], s["has_memory"]), ("0", "0", "0"),
+         "node 1 is offline once its only CPU is gone")
+    t.ok(not exists(vm, f"{NODE}/node1"), "the node1 directory is gone")
