@@ -5,6 +5,9 @@ KERNEL ?= ours
 FLAVOUR ?=
 VARIANT := $(KERNEL)$(if $(FLAVOUR),-$(FLAVOUR))
 ONLY ?=
+# Tests that make check runs a second time on the debug build (lockdep,
+# KASAN, kmemleak, hung-task, fault injection); DEBUG_ONLY= skips that pass.
+DEBUG_ONLY ?= kunit/,kselftest/,scenario/acpi_dimm/,scenario/acpi_unplug_refused/,scenario/virtio_mem/,scenario/memmap_on_memory/,scenario/numa_,scenario/race_,scenario/fault_
 export BUILD := $(CURDIR)/build
 
 ifeq ($(filter $(KERNEL),ours upstream),)
@@ -13,7 +16,7 @@ endif
 
 .NOTPARALLEL:
 .PHONY: all help deps base tree kernel selftests check test lint demo bench shell clean distclean \
-	series series-check callers diagram
+	series series-check callers diagram check-tests
 
 all: kernel
 
@@ -52,7 +55,14 @@ lint: tree
 test: kernel selftests
 	@harness/runtests.py --kernel $(KERNEL) --flavour '$(FLAVOUR)' --only '$(ONLY)'
 
-check: lint series-check callers test
+check: lint series-check callers check-tests
+
+# Every test layer, then the DEBUG_ONLY tests again on the debug build: one
+# TAP stream and one closing line.
+check-tests: kernel selftests
+	@$(if $(DEBUG_ONLY),$(if $(FLAVOUR),,harness/kernel.sh $(KERNEL)-debug))
+	@harness/runtests.py --kernel $(KERNEL) --flavour '$(FLAVOUR)' --only '$(ONLY)' \
+		--debug-only '$(DEBUG_ONLY)'
 
 # Every in-tree user of our headers (configs/callers.config) must compile
 # and link against them.

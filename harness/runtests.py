@@ -11,8 +11,11 @@ Layers, in order:
              and assert on what the guest shows
 
 After each test the guest's console is searched for kernel splats (vm.SPLAT);
-one is a failure. The last line is 'N passed, N failed, N skipped'; the exit
-status is 1 if anything failed.
+one is a failure. With --debug-only, the tests it names run a second time on
+the debug build of the same kernel (lockdep, KASAN, kmemleak, hung-task,
+fault injection), their names prefixed "debug: ", and a kmemleak report
+counts as a failure. The last line is 'N passed, N failed, N skipped' over
+both passes; the exit status is 1 if anything failed.
 """
 
 import argparse
@@ -38,6 +41,7 @@ class Results:
     def __init__(self, log_path):
         self.n = self.passed = self.failed = self.skipped = 0
         self.failures = []
+        self.prefix = ""
         self.log = open(log_path, "w")
         self.emit("TAP version 13")
 
@@ -52,6 +56,7 @@ class Results:
 
     def result(self, ok, name, skip=None, diag=None):
         self.n += 1
+        name = self.prefix + name
         if skip is not None:
             self.skipped += 1
             self.emit(f"ok {self.n} - {name} # SKIP {skip}")
@@ -122,7 +127,7 @@ def leak_check(results, vm, name):
 KTAP_CASE = re.compile(r"^ {4}(not )?ok \d+ (\S+)(.*)$")
 
 
-def kunit_layer(results, console):
+def kunit_layer(results, console, args):
     """Report each KUnit case (suite level: '# Subtest: NAME') from the console."""
     suite, seen = None, 0
     for raw in console.splitlines():
@@ -134,8 +139,11 @@ def kunit_layer(results, console):
         m = KTAP_CASE.match(line)
         if m and suite:
             seen += 1
+            name = f"kunit/{suite}: {m.group(2)}"
+            if not selected(args, name):
+                continue
             skip = m.group(3).split("# SKIP", 1)[1].strip() if "# SKIP" in m.group(3) else None
-            results.result(not m.group(1), f"kunit/{suite}: {m.group(2)}", skip=skip)
+            results.result(not m.group(1), name, skip=skip)
     if not seen:
         results.note("kunit: this kernel has no KUnit suites")
 
@@ -216,7 +224,7 @@ def guest_layers(results, args):
     results.note(f"guest booted in {vm.boot_seconds:.1f} s")
     try:
         if "kunit" in args.layers:
-            kunit_layer(results, vm.console())
+            kunit_layer(results, vm.console(), args)
         health(results, vm, "boot")
         install = os.path.join(BUILD, "kselftest/install")
         for coll, prog in kselftest_programs() if "kselftest" in args.layers else ():
@@ -295,7 +303,26 @@ def run_scenario_file(results, args, base, mod, tests):
 
 
 def selected(args, name):
-    return not args.only or any(p in name for p in args.only.split(","))
+    def match(words):
+        return not words or any(p in name for p in words.split(","))
+    return match(args.only) and match(getattr(args, "debug_subset", ""))
+
+
+def debug_pass(results, args):
+    """The --debug-only tests again, on the debug build of the same kernel."""
+    dargs = argparse.Namespace(**vars(args))
+    dargs.flavour = "debug"
+    dargs.variant = f"{args.kernel}-debug"
+    dargs.debug_subset = args.debug_only
+    # KASAN and lockdep under TCG: programs run many times slower.
+    dargs.timeout = max(args.timeout, 1500)
+    results.prefix = "debug: "
+    results.note(f"debug pass: {dargs.variant}, tests matching {args.debug_only}")
+    if set(args.layers) & {"kunit", "kselftest", "base"}:
+        guest_layers(results, dargs)
+    if "scenario" in args.layers:
+        scenario_layer(results, dargs)
+    results.prefix = ""
 
 
 def main():
@@ -307,6 +334,8 @@ def main():
     ap.add_argument("--layers", default="kunit,kselftest,base,scenario")
     ap.add_argument("--timeout", type=int, default=600,
                     help="seconds one kselftest program may take")
+    ap.add_argument("--debug-only", default="",
+                    help="comma-separated substrings: run these tests again on the debug build")
     args = ap.parse_args()
     args.variant = args.kernel + (f"-{args.flavour}" if args.flavour else "")
     os.makedirs(os.path.join(BUILD, "logs"), exist_ok=True)
@@ -317,6 +346,8 @@ def main():
         guest_layers(results, args)
     if "scenario" in args.layers:
         scenario_layer(results, args)
+    if args.debug_only and not args.flavour:
+        debug_pass(results, args)
     sys.exit(results.finish())
 
 
