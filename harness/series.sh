@@ -39,28 +39,26 @@ signoff="Signed-off-by: $GIT_AUTHOR_NAME <$GIT_AUTHOR_EMAIL>"
 # lines);subject. The body is in group_body below. A header goes in the
 # group of the code that implements it; two groups whose files need each
 # other to build must become one group, or the series is not bisectable.
-SERIES_GROUPS='block;^(include/linux/memory\.h|drivers/base/);drivers/base/memory: memory block devices written anew
-core;^(include/linux/memory_hotplug\.h|mm/);mm/memory_hotplug: the hot(un)plug core written anew
+SERIES_GROUPS='core;^(include/linux/memory(_hotplug)?\.h|drivers/base/|mm/);mm/memory_hotplug: the core and the memory block devices written anew
 acpi;^drivers/acpi/;ACPI: memhotplug: the PNP0C80 memory device driver written anew
 docs;^Documentation/;Documentation/mm: memory hot(un)plug guides written anew
 selftests;^tools/testing/selftests/;selftests/memory-hotplug: tests of the sysfs ABI, onlining and offlining'
 
 group_body() {
 	case $1 in
-	block) cat <<'EOF'
-Replace the memory block layer: the devices of the "memory" bus and their
-sysfs files, the memory notifier chain, memory groups, auto_online_blocks
-and probe. The code is a new implementation of the same user-visible ABI
-(files, accepted words, error codes) and of the same interface to the rest
-of the kernel, so that every caller builds and behaves as before.
-EOF
-		;;
 	core) cat <<'EOF'
-Replace the memory hot(un)plug core: adding and removing physical memory,
-onlining and offlining page ranges, the choice of zone, memmap_on_memory,
-node onlining and the memory_hotplug module parameters. The exported
-functions keep their names and contracts; the ABI and the errors a write
-can give stay those of the base.
+Replace the memory hot(un)plug core and the memory block layer. The core:
+adding and removing physical memory, onlining and offlining page ranges,
+the choice of zone, memmap_on_memory, node onlining and the memory_hotplug
+module parameters. The block layer: the devices of the "memory" bus and
+their sysfs files, the memory notifier chain, memory groups,
+auto_online_blocks and probe. They are one patch because each calls the
+other through interfaces of its own (block devices are created with their
+node; both assert the locking rules the core defines). The code is a new
+implementation of the same user-visible ABI (files, accepted words, error
+codes) and of the same interface to the rest of the kernel: the exported
+functions keep their names and contracts, so every caller builds and
+behaves as before.
 EOF
 		;;
 	acpi) cat <<'EOF'
