@@ -1,0 +1,1085 @@
+"""Fault injection into memory hot(un)plug: failslab and fail_page_alloc.
+
+Five paths, FAULT_ATTEMPTS attempts each (default 200): hot-add of a pc-dimm
+through ACPI, online of a block, offline of a block, virtio-mem grow and
+virtio-mem shrink. Each attempt makes exactly one allocation fail, chosen
+with fail-nth (Documentation/fault-injection/fault-injection.rst): writing
+N to /proc/PID/fail-nth makes the N-th fault-injection point that task
+passes fail, and reading it back says whether it got there (0: injected).
+
+Where the work runs decides whose fail-nth is armed:
+  online, offline  the shell that writes the block's state file
+  DIMM hot-add     a kacpi_hotplug worker (unbound kworker)
+  virtio-mem       a system_freezable_wq worker (per-CPU kworker)
+For the worker paths every kworker is armed. With
+CONFIG_FAULT_INJECTION_STACKTRACE_FILTER the count only covers allocations
+with one of our functions on the stack (require-start/require-end over the
+text of one object file, from /proc/kallsyms), so other work is never hit;
+without it the kworkers of the right kind are armed, and an unrelated work
+item that allocates meanwhile may take the fault instead (collateral).
+
+Before the attempts each path is run once with fail-nth far out of reach:
+what it consumed is the number K of fault points on the path, and attempt i
+fails point 1 + i mod K (every point in turn) or, when K exceeds the
+attempts, the first half of the attempts take points 1, 2, ... and the
+rest are spread evenly up to K.
+
+After every attempt the documented state is checked, from one snapshot of
+the guest (blocks, /proc/iomem, /sys/firmware/memmap, MemTotal, zoneinfo,
+node masks, PNP0C80 links): a DIMM is either completely added (all its
+blocks, its System RAM resource and memmap entry, its ACPI binding; blocks
+auto-onlining failed for may stay offline and online on a retry) or not at
+all (everything as before the plug, the DIMM then leaves with device_del).
+A block whose online or offline failed is in its previous state and a
+retry without the fault succeeds. virtio-mem converges to the requested
+size on a retry. MemTotal and the zone counters agree throughout.
+
+Injected failures make the allocator print warn_alloc() reports, whose
+stack trace the runner would count as a splat: the test reads the console
+itself after each attempt, lets through exactly those "Call Trace:" lines
+that follow a "page allocation failure" or "vmalloc error" header, and
+fails on any other splat line. Fault-injection messages are off (verbose 0).
+
+Needs a kernel with CONFIG_FAULT_INJECTION_DEBUG_FS (the debug flavour);
+skipped elsewhere. FAULT_DRY=1 runs the same attempts with nothing armed,
+to check the bookkeeping and measure the time on any kernel.
+"""
+
+import os
+import re
+import shutil
+import subprocess
+import time
+
+import vm as vmlib
+from guest import MEM, wait_for
+
+VM = dict(mem="2G", numa=["2G", 0],
+          virtio_mem=[dict(id="vmem0", size="1G", node=0, requested=0)])
+
+ATTEMPTS = int(os.environ.get("FAULT_ATTEMPTS", "200"))
+DRY = os.environ.get("FAULT_DRY") == "1"
+
+DBG = "/sys/kernel/debug"
+HOT_NODE = 1                 # memoryless at boot: a DIMM there onlines it
+DIMM_SIZE = 256 << 20        # two blocks: a failure after the first undoes it
+VMEM = "vmem0"
+VMEM_SIZE = 256 << 20
+FAR = 1000000                # a fail-nth no path reaches: counts fault points
+ULONG_MAX = (1 << 64) - 1
+
+# The stack-trace filter's ranges per path: the text of these object files
+# (those of them the build has; ours splits its core in three, linked one
+# after the other), attempts alternating between the ranges: the driver's
+# covers everything it does, the core's reaches deep allocations that the
+# 32 frames the filter looks at would not trace back to the driver.
+CORE_OBJS = ("mm/memory_hotplug.o", "mm/memory_hotplug_zones.o", "mm/memory_hotplug_online.o")
+RANGES = {
+    "dimm": (("drivers/acpi/acpi_memhotplug.o",), CORE_OBJS),
+    "vmem": (("drivers/virtio/virtio_mem.o",), CORE_OBJS),
+}
+
+# ---- guest scripts ----------------------------------------------------------
+
+# One look at everything an attempt may leave behind; bash builtins only.
+SNAP = r'''
+echo @blocks
+for b in /sys/devices/system/memory/memory[0-9]*; do
+	read -r s < $b/state; n=($b/node[0-9]*); n=${n[0]##*/node}
+	echo "${b##*/memory} $s ${n//[!0-9]/}"
+done
+echo @iomem
+while IFS= read -r l; do case $l in *"System RAM"*) echo "$l";; esac; done < /proc/iomem
+echo @memmap
+for e in /sys/firmware/memmap/*; do
+	read -r a < $e/start; read -r z < $e/end; read -r t < $e/type; echo "$a $z $t"
+done
+echo @total
+while read -r k v u; do [ "$k" = MemTotal: ] && echo $v; done < /proc/meminfo
+echo @zones
+while read -r a b c d; do
+	case $a in Node) z="${b%,} $d";; present) p=$b;; managed) echo "$z $p $b";; esac
+done < /proc/zoneinfo
+echo @nodes
+for f in online has_memory has_normal_memory; do
+	v=; read -r v < /sys/devices/system/node/$f; echo "$f $v"
+done
+echo @acpi
+for d in /sys/bus/acpi/devices/PNP0C80:*; do
+	[ -e $d ] || continue; read -r st < $d/status; k=0
+	for l in $d/physical_node*; do [ -L $l ] && k=$((k + 1)); done
+	echo "${d##*/} $st $k"
+done
+echo @end
+'''
+
+# Arm or read the fail-nth of kworkers. arm PATTERN N remembers whom it
+# armed in /tmp/fi.armed; left prints PID:LEFT for each; disarm also zeroes.
+WORKERS = r'''
+arm() {
+	local p c out=
+	for p in /proc/[0-9]*; do
+		read -r c < $p/comm 2>/dev/null || continue
+		case $c in $1) echo $2 > $p/fail-nth 2>/dev/null && out+=" ${p#/proc/}";; esac
+	done
+	echo "$out" > /tmp/fi.armed
+	echo "ARMED$out"
+}
+left() {
+	local p l out=
+	for p in $(< /tmp/fi.armed); do
+		read -r l < /proc/$p/fail-nth 2>/dev/null && out+=" $p:$l"
+	done
+	echo "LEFT$out"
+}
+disarm() {
+	local p l out=
+	for p in $(< /tmp/fi.armed); do
+		read -r l < /proc/$p/fail-nth 2>/dev/null || continue
+		echo 0 > /proc/$p/fail-nth 2>/dev/null
+		out+=" $p:$l"
+	done
+	: > /tmp/fi.armed
+	echo "LEFT$out"
+}
+'''
+
+# A state write with this shell's fail-nth armed. Everything the shell
+# opens is opened before the arming write, so the count starts with the
+# state write itself; bash builtins only, and nothing printed until the
+# count is read back and cleared.
+WRITE = r'''
+exec 3>/sys/devices/system/memory/memory{block}/state 4<>/proc/self/fail-nth 5>/dev/null
+echo {n} >&4
+echo {word} >&3 2>&5; rc=$?
+read -r left <&4
+echo 0 >&4
+exec 3>&- 4>&- 5>&-
+echo "WRITE $rc $left"
+'''
+
+PLAIN_WRITE = r'''
+echo {word} > /sys/devices/system/memory/memory{block}/state 2>/dev/null; rc=$?
+echo "WRITE $rc 0"
+'''
+
+# After a failed write: the state as it is, then the same write without
+# the fault and the state after it (one guest command: each costs about a
+# second on a debug kernel under TCG).
+RETRY = r'''
+if [ $rc != 0 ]; then
+{snap}
+echo {word} > /sys/devices/system/memory/memory{block}/state; echo "RETRY $?"
+fi
+'''
+
+def parse_snap(text):
+    s = dict(blocks={}, ram=[], vram=[], memmap=[], total=None, zones={}, nodes={},
+             acpi={})
+    sec = None
+    for line in text.splitlines():
+        if line.startswith("@"):
+            sec = line[1:].strip()
+            continue
+        if not line.strip() or sec is None:
+            continue
+        if sec == "blocks":
+            f = line.split()
+            s["blocks"][int(f[0])] = (f[1], int(f[2]) if len(f) > 2 and f[2] else None)
+        elif sec == "iomem":
+            rng, _, name = line.strip().partition(" : ")
+            lo, hi = (int(x, 16) for x in rng.split("-"))
+            if name == "System RAM" and not line.startswith(" "):
+                s["ram"].append((lo, hi))
+            elif name == "System RAM (virtio_mem)":
+                s["vram"].append((lo, hi))
+        elif sec == "memmap":
+            a, z, kind = line.split(" ", 2)
+            s["memmap"].append((int(a, 16), int(z, 16), kind))
+        elif sec == "total":
+            s["total"] = int(line)
+        elif sec == "zones":
+            node, zone, present, managed = line.split()
+            s["zones"][(int(node), zone)] = (int(present), int(managed))
+        elif sec == "nodes":
+            key, _, val = line.partition(" ")
+            s["nodes"][key] = node_list(val.strip())
+        elif sec == "acpi":
+            dev, status, links = line.split()
+            s["acpi"][dev] = (int(status), int(links))
+    s["complete"] = "@end" in text
+    return s
+
+
+def node_list(text):
+    """'0-1,3' -> {0, 1, 3}."""
+    out = set()
+    for part in filter(None, text.split(",")):
+        lo, _, hi = part.partition("-")
+        out.update(range(int(lo), int(hi or lo) + 1))
+    return out
+
+
+def parse_left(text):
+    """{pid: fail-nth left} from a LEFT line."""
+    for line in text.splitlines():
+        if line.startswith("LEFT"):
+            return {int(p): int(v) for p, v in (w.split(":") for w in line[4:].split())}
+    return {}
+
+
+# ---- console ------------------------------------------------------------------
+
+WARN_ALLOC = re.compile(r"page allocation failure: order:|vmalloc error: size")
+
+
+# A splat after which the guest cannot be trusted to go on (a worker that
+# died holding device_hotplug_lock leaves every later attempt hanging).
+FATAL = re.compile(r"Oops|BUG:|Kernel panic|general protection fault|kernel BUG at")
+MAX_REBOOTS = 5
+
+
+class Log:
+    """Per-test tally: outcomes per path, unexpected console lines, problems."""
+
+    def __init__(self):
+        self.counts = {}
+        self.problems = []
+        self.splats = []
+        self.excerpts = []
+        self.crashes = []
+        self.warn_alloc = 0
+        self.collateral = 0
+
+    def count(self, path, outcome):
+        self.counts.setdefault(path, {}).setdefault(outcome, 0)
+        self.counts[path][outcome] += 1
+
+    def problem(self, path, ctx, what):
+        self.count(path, "INCONSISTENT")
+        self.problems.append(f"{path} {ctx}: {what}")
+
+    def console(self, vm, ctx):
+        """Take the console printed since the last look: warn_alloc()'s
+        own stack traces pass, any other splat line is kept for the end.
+        Return True if the guest crashed (FATAL)."""
+        lines = vm.new_console().splitlines()
+        fatal = False
+        for i, line in enumerate(lines):
+            if not vmlib.SPLAT.search(line):
+                continue
+            if "Call Trace:" in line and any(WARN_ALLOC.search(x)
+                                             for x in lines[max(0, i - 6):i]):
+                self.warn_alloc += 1
+                continue
+            if not self.splats or not self.splats[-1].startswith(ctx + ":"):
+                # The first splat line of this attempt, with its context.
+                self.excerpts.append(f"{ctx}:\n" + "\n".join(
+                    "    | " + x for x in lines[max(0, i - 3):i + 40]))
+            self.splats.append(f"{ctx}: {line.strip()}")
+            fatal = fatal or bool(FATAL.search(line))
+        return fatal
+
+    def reboot(self, vm, ctx):
+        """Keep the console of a guest a fault brought down and boot a
+        fresh one on the same VM (the runner's), so that the remaining
+        attempts still run; False once MAX_REBOOTS is reached."""
+        saved = os.path.join(vm.rundir, f"console.crash{len(self.crashes) + 1}.log")
+        shutil.copy(os.path.join(vm.rundir, "console.log"), saved)
+        self.crashes.append(f"{ctx}: {saved}")
+        vm.stop()
+        if len(self.crashes) > MAX_REBOOTS:
+            return False
+        # A new QEMU: the VM's console position and channel buffers start over.
+        vm._console_pos = 0
+        vm._agent_buf = vm._qmp_buf = b""
+        vm.events = []
+        vm.start()
+        return True
+
+
+# ---- fault injection set-up ---------------------------------------------------
+
+class Faults:
+    """fail-nth arming in the guest, with the debugfs attributes set so that
+    every allocation counts: GFP_KERNEL ones (ignore-gfp-wait N), order 0
+    pages (min-order 0), and nothing is printed (verbose 0)."""
+
+    def __init__(self, vm):
+        self.vm = vm
+        self.filter = False
+        self.ranges = {}
+
+    def setup(self):
+        out = self.vm.sh(f"""
+for a in failslab fail_page_alloc; do d={DBG}/$a
+	echo 0 > $d/probability; echo 0 > $d/verbose; echo N > $d/task-filter
+	echo N > $d/ignore-gfp-wait; echo 0 > $d/space; echo -1 > $d/times
+done
+echo 0 > {DBG}/fail_page_alloc/min-order
+[ -e /proc/self/fail-nth ] && echo NTH
+[ -e {DBG}/failslab/require-start ] && echo FILTER; true""")
+        self.filter = "FILTER" in out
+        return "NTH" in out
+
+    def restore(self):
+        self.set_range(None)
+        self.vm.run(f"""
+for a in failslab fail_page_alloc; do d={DBG}/$a
+	echo 2 > $d/verbose; echo Y > $d/ignore-gfp-wait; echo 1 > $d/times
+done
+echo 1 > {DBG}/fail_page_alloc/min-order""")
+
+    def range_script(self, rng):
+        """Count only allocations with an address of [lo, hi) on the stack,
+        or all of them (None)."""
+        if not self.filter:
+            return ""
+        lo, hi = rng[:2] if rng else (0, ULONG_MAX)
+        return (f"for a in failslab fail_page_alloc; do d={DBG}/$a; "
+                f"echo 32 > $d/stacktrace-depth; echo 0 > $d/require-start; "
+                f"echo {hi} > $d/require-end; echo {lo} > $d/require-start; done\n")
+
+    def set_range(self, rng):
+        if self.filter:
+            self.vm.sh(self.range_script(rng))
+
+    def prepare(self, pattern, n, rng, snap=False):
+        """In one guest command: the stack-trace range, a snapshot (when
+        snap; returned, else None) and the arming of the kworkers that
+        match pattern with fail-nth n (none when n is 0)."""
+        script = self.range_script(rng) + (SNAP if snap else "")
+        if n:
+            script += WORKERS + f"arm '{pattern}' {n}\n"
+        if not script:
+            return None
+        out = self.vm.sh(script, timeout=600)
+        return parse_snap(out) if snap else None
+
+    def text_range(self, objs):
+        """(lo, hi, name) of the text of the object files objs (those the
+        build has), from their symbols' addresses in /proc/kallsyms; None
+        if there is none."""
+        out_dir = os.path.join(vmlib.BUILD, "kernel", self.vm.kernel)
+        names, found = set(), []
+        for obj in objs:
+            path = os.path.join(out_dir, obj)
+            if not os.path.exists(path):
+                continue
+            found.append(obj)
+            nm = subprocess.run(["nm", "--defined-only", path], capture_output=True,
+                                text=True).stdout
+            names |= {f[2] for f in (line.split() for line in nm.splitlines())
+                      if len(f) == 3 and f[1] in "tT"}
+        if not names:
+            return None
+        self.vm.sh("cat > /tmp/fi.names <<'EOF'\n" + "\n".join(sorted(names)) + "\nEOF")
+        # kallsyms is sorted by address: the text symbol after one of ours
+        # is where it ends.
+        out = self.vm.sh(r"""awk 'NR == FNR { want[$1] = 1; next }
+$2 ~ /^[tT]$/ { if (prev) { print "NEXT", $1; prev = 0 }
+	if ($3 in want) { print "SYM", $1, $3; prev = 1 } }' /tmp/fi.names /proc/kallsyms""",
+                         timeout=300)
+        syms, after, last = [], {}, None
+        for line in out.splitlines():
+            f = line.split()
+            if f[0] == "SYM":
+                last = int(f[1], 16)
+                syms.append((last, f[2]))
+            elif last is not None:
+                after[last] = int(f[1], 16)
+        # Only names no other object has (KASAN gives every object the same
+        # _sub_I_65535_1 constructor, static helpers share names): then the
+        # biggest cluster of addresses is our .text, not .init.text.
+        seen = {}
+        for _, name in syms:
+            seen[name] = seen.get(name, 0) + 1
+        addrs = sorted(a for a, name in syms if seen[name] == 1)
+        if not addrs:
+            return None
+        clusters, cur = [], [addrs[0]]
+        for a in addrs[1:]:
+            if a - cur[-1] > (256 << 10):
+                clusters.append(cur)
+                cur = []
+            cur.append(a)
+        clusters.append(cur)
+        best = max(clusters, key=len)
+        return best[0], after.get(best[-1], best[-1] + 4096), "+".join(
+            os.path.basename(o) for o in found)
+
+    # -- shells and workers --
+
+    def write(self, block, word, n, retry=False):
+        """Write word to the block's state, the n-th fault point of the
+        write failing (n=0: none); return (rc, left, snapshot). With retry,
+        a failed write is repeated without the fault at once, and the
+        result has two more items: the retry's rc and the snapshot after
+        it (None, None when the first write worked)."""
+        script = (WRITE if n else PLAIN_WRITE).format(block=block, word=word, n=n)
+        if retry:
+            script += RETRY.format(block=block, word=word, snap=SNAP)
+        rc, out = self.vm.run(script + SNAP, timeout=600)
+        m = re.search(r"^WRITE (\d+) (\d+)$", out, re.M)
+        if not m:
+            raise vmlib.VMError(f"state write did not report: {out[-2000:]}")
+        first, _, rest = out.partition("@end")
+        r = re.search(r"^RETRY (\d+)$", out, re.M)
+        if not retry:
+            return int(m.group(1)), int(m.group(2)), parse_snap(out)
+        if not r:
+            return int(m.group(1)), int(m.group(2)), parse_snap(out), None, None
+        return (int(m.group(1)), int(m.group(2)), parse_snap(first + "@end"),
+                int(r.group(1)), parse_snap(rest))
+
+    def arm(self, pattern, n):
+        out = self.vm.sh(WORKERS + f"arm '{pattern}' {n}")
+        return len(out.split()) - 1
+
+    def disarm_and_snap(self):
+        out = self.vm.sh(WORKERS + "disarm\n" + SNAP, timeout=600)
+        return parse_left(out), parse_snap(out)
+
+    def left(self):
+        return parse_left(self.vm.sh(WORKERS + "left"))
+
+
+def snapshot(vm):
+    return parse_snap(vm.sh(SNAP, timeout=600))
+
+
+def schedule(k, attempts):
+    """The fault point of each attempt, for a path with k of them."""
+    if attempts <= 0:
+        return []
+    if k <= 0:
+        return [0] * attempts
+    if k <= attempts:
+        return [1 + i % k for i in range(attempts)]
+    dense = attempts // 2
+    rest = attempts - dense
+    return list(range(1, dense + 1)) + [dense + 1 + (j * (k - dense - 1)) // max(rest - 1, 1)
+                                        for j in range(rest)]
+
+
+def skip_reason(vm):
+    if DRY:
+        return None
+    rc, _ = vm.run(f"[ -d {DBG}/failslab ] && [ -d {DBG}/fail_page_alloc ]")
+    if rc:
+        return ("no /sys/kernel/debug/failslab: needs CONFIG_FAULT_INJECTION_DEBUG_FS "
+                "(FLAVOUR=debug)")
+    return None
+
+
+def start(vm, t, what):
+    """The Faults of this guest, or None (reported as skipped)."""
+    reason = skip_reason(vm)
+    if reason:
+        t.skip(what, reason)
+        return None
+    fi = Faults(vm)
+    if not DRY and not fi.setup():
+        t.skip(what, "no /proc/self/fail-nth (CONFIG_FAULT_INJECTION)")
+        return None
+    return fi
+
+
+# ---- the state checks ---------------------------------------------------------
+
+class Expect:
+    """What the guest was at the start, and the facts the checks need."""
+
+    def __init__(self, vm, base):
+        self.base = base
+        self.bsz = int(vm.read(f"{MEM}/block_size_bytes"), 16)
+        self.bkb = self.bsz >> 10
+        self.ppb = self.bsz >> 12
+        self.vmem = None
+        for dev in vm.qmp("query-memory-devices"):
+            if dev.get("type") == "virtio-mem" and dev["data"].get("id") == VMEM:
+                lo = dev["data"]["memaddr"]
+                self.vmem = (lo, lo + dev["data"]["max-size"])
+
+    def vmem_block(self, i):
+        return self.vmem and self.vmem[0] <= i * self.bsz < self.vmem[1]
+
+    def problems(self, s, dimms=(), plugged=0, vmem_exact=True):
+        """What is wrong with snapshot s, given the DIMM ranges [(lo, hi)]
+        that should be fully added and the bytes virtio-mem has plugged
+        (its memory must all be accounted for when vmem_exact)."""
+        b0 = self.base
+        bad = []
+        if not s["complete"]:
+            return ["snapshot incomplete"]
+        for i, v in b0["blocks"].items():
+            if s["blocks"].get(i) != v:
+                bad.append(f"boot block {i}: {v} -> {s['blocks'].get(i)}")
+        hot = {i: v for i, v in s["blocks"].items() if i not in b0["blocks"]}
+        vblocks = {i: v for i, v in hot.items() if self.vmem_block(i)}
+        dblocks = {i: v for i, v in hot.items() if i not in vblocks}
+        want_d = {i for lo, hi in dimms for i in range(lo // self.bsz, (hi + 1) // self.bsz)}
+        if set(dblocks) != want_d:
+            bad.append(f"DIMM blocks {sorted(dblocks)}, want {sorted(want_d)}")
+        for i, (state, node) in hot.items():
+            if state not in ("online", "offline"):
+                bad.append(f"block {i} is {state}")
+            if node is None:
+                bad.append(f"block {i} has no node link")
+            elif i in dblocks and node != HOT_NODE:
+                bad.append(f"DIMM block {i} on node {node}")
+        d_online = sum(1 for st, _ in dblocks.values() if st == "online")
+        v_online = sum(1 for st, _ in vblocks.values() if st == "online")
+
+        # Firmware views: one System RAM resource and memmap entry per DIMM.
+        want_ram = sorted(b0["ram"] + list(dimms))
+        if sorted(s["ram"]) != want_ram:
+            bad.append(f"System RAM {hexr(s['ram'])}, want {hexr(want_ram)}")
+        want_map = sorted(b0["memmap"] + [(lo, hi, "System RAM") for lo, hi in dimms])
+        if sorted(s["memmap"]) != want_map:
+            bad.append(f"firmware memmap {hexr(s['memmap'])}, want {hexr(want_map)}")
+        covered = set()
+        for lo, hi in s["vram"]:
+            covered.update(range(lo // self.bsz, (hi + 1) // self.bsz))
+        if covered != set(vblocks):
+            bad.append(f"System RAM (virtio_mem) covers blocks {sorted(covered)}, "
+                       f"virtio-mem blocks are {sorted(vblocks)}")
+
+        # ACPI: a binding for every block of every added DIMM, nothing else.
+        links = sorted(k for _, k in s["acpi"].values() if k)
+        want_links = sorted((hi + 1 - lo) // self.bsz for lo, hi in dimms)
+        if links != want_links:
+            bad.append(f"PNP0C80 devices have {links} physical_node links, "
+                       f"want {want_links} (one device per added DIMM)")
+
+        # Memory: MemTotal, the zones, the nodes.
+        dt = s["total"] - b0["total"]
+        vkb = dt - d_online * self.bkb
+        if vmem_exact and vkb != plugged >> 10:
+            bad.append(f"MemTotal {s['total']} kB: {d_online} online DIMM blocks and "
+                       f"{plugged >> 20} MiB virtio-mem want {b0['total'] + d_online * self.bkb + (plugged >> 10)}")
+        elif not vmem_exact and not (0 <= vkb <= plugged >> 10 and vkb <= v_online * self.bkb):
+            bad.append(f"MemTotal {s['total']} kB: {vkb} kB beyond the DIMMs, with "
+                       f"{plugged >> 10} kB plugged in {v_online} online virtio-mem blocks")
+        managed = sum(m for _, m in s["zones"].values()) - sum(m for _, m in b0["zones"].values())
+        if managed * 4 != dt:
+            bad.append(f"zone managed pages moved by {managed * 4} kB, MemTotal by {dt} kB")
+        hp = sum(p for (n, _), (p, _) in s["zones"].items() if n == HOT_NODE)
+        hm = sum(m for (n, _), (_, m) in s["zones"].items() if n == HOT_NODE)
+        if (hp, hm) != (d_online * self.ppb,) * 2:
+            bad.append(f"node {HOT_NODE} zones present {hp} managed {hm}, "
+                       f"want {d_online * self.ppb} for {d_online} online blocks")
+        nodes = s["nodes"]
+        on = bool(dblocks) or HOT_NODE in b0["nodes"].get("online", set())
+        if (HOT_NODE in nodes.get("online", set())) != on:
+            bad.append(f"node {HOT_NODE} online is {nodes.get('online')} with blocks {sorted(dblocks)}")
+        if (HOT_NODE in nodes.get("has_memory", set())) != bool(d_online):
+            bad.append(f"has_memory {nodes.get('has_memory')} with {d_online} online blocks on "
+                       f"node {HOT_NODE}")
+        normal = s["zones"].get((HOT_NODE, "Normal"), (0, 0))[0]
+        if (HOT_NODE in nodes.get("has_normal_memory", set())) != bool(normal):
+            bad.append(f"has_normal_memory {nodes.get('has_normal_memory')} with {normal} "
+                       f"present pages in node {HOT_NODE}'s Normal zone")
+        return bad
+
+
+def hexr(ranges):
+    return [tuple(hex(x) if isinstance(x, int) else x for x in r) for r in ranges]
+
+
+OUTCOMES = ("injected", "path ended", "no fault armed", "crashed")
+
+
+def note_counts(t, log, timing):
+    """Per path: attempts by outcome, then what else was seen (the
+    INCONSISTENT ones are the problems finish() reports)."""
+    lines = []
+    for path, c in log.counts.items():
+        done = {k: v for k, v in c.items() if k.startswith(OUTCOMES)}
+        other = {k: v for k, v in c.items() if k not in done}
+        lines.append(f"{path}: {sum(done.values())} attempts in {timing.get(path, 0):.0f} s: "
+                     + ", ".join(f"{k} {v}" for k, v in sorted(done.items()))
+                     + "".join(f"; {k} {v}" for k, v in sorted(other.items())))
+    lines.append(f"warn_alloc reports let through: {log.warn_alloc}; "
+                 f"faults taken by other kworkers: {log.collateral}")
+    t.note("\n".join(lines))
+
+
+def finish(t, log, what):
+    t.eq(log.problems[:20], [], f"{what}: every attempt ends in a documented state")
+    t.ok(not log.splats, f"{what}: no splat but warn_alloc reports",
+         diag="\n".join(log.splats[:10] + log.excerpts[:3]
+                        + [f"guest restarted after {c}" for c in log.crashes]))
+
+
+def outcome(n, injected, ok):
+    if not n:
+        return "no fault armed, succeeded" if ok else "no fault armed, FAILED"
+    if not injected:
+        return "path ended before the fault point, succeeded" if ok else \
+            "path ended before the fault point, FAILED"
+    return "injected, succeeded anyway" if ok else "injected, failed and rolled back"
+
+
+# ---- online and offline ---------------------------------------------------------
+
+def crashed_since(vm, pos):
+    """Whether the console shows a FATAL splat after offset pos."""
+    return bool(FATAL.search(vm.console()[pos:]))
+
+
+def test_online_offline(vm, t):
+    """A block of a DIMM on node 1 is onlined (movable and kernel in turn)
+    and offlined with one allocation of the write failing each time."""
+    fi = start(vm, t, "online/offline under failslab and fail_page_alloc")
+    if not fi:
+        return
+    log, timing, g = Log(), {}, {}
+
+    def setup():
+        """Fault attributes, policy, and a DIMM whose one block is used."""
+        if not DRY:
+            fi.setup()
+        vm.sh(f"echo offline > {MEM}/auto_online_blocks")
+        g["ex"] = ex = Expect(vm, snapshot(vm))
+        g["dev"] = vm.add_dimm(ex.bsz, node=HOT_NODE)
+        d = vm.dimms()[g["dev"]]
+        g["block"] = d["addr"] // ex.bsz
+        g["rng"] = [(d["addr"], d["addr"] + d["size"] - 1)]
+        ok = wait_for(lambda: g["block"] in snapshot(vm)["blocks"], 120)
+        log.console(vm, "plug")
+        return ok
+
+    if not t.ok(setup(), "the DIMM's block appears"):
+        return
+
+    def write(path, w, n, ctx):
+        """fi.write with retry; None if the guest crashed (and was
+        restarted, or not: then the test ends)."""
+        pos = len(vm.console())
+        try:
+            res = fi.write(g["block"], w, n, retry=True)
+        except vmlib.VMError as e:
+            if not crashed_since(vm, pos):
+                raise
+            res = None
+            log.problem(path, ctx, f"the guest crashed: {str(e)[:200]}")
+        if log.console(vm, f"{path} {ctx}") or res is None:
+            if res is not None:
+                log.problem(path, ctx, "the guest crashed")
+            if not log.reboot(vm, f"{path} {ctx}") or not setup():
+                raise vmlib.VMError(f"the guest crashed {len(log.crashes)} times: giving up")
+            return None
+        return res
+
+    words = ("online_movable", "online_kernel")
+    # Calibrate: how many fault points each write passes.
+    k = {}
+    for word in words:
+        for path, w, want in (("online", word, "online"), ("offline", "offline", "offline")):
+            n = 0 if DRY else FAR
+            res = write(path, w, n, f"calibration {w}")
+            if res is None:
+                k[(path, word)] = 0
+                continue
+            rc, left, s, _, _ = res
+            k[(path, word)] = FAR - left if n and left else 0
+            bad = g["ex"].problems(s, g["rng"])
+            if rc or s["blocks"][g["block"]][0] != want or bad:
+                log.problem(path, f"calibration {w}", f"rc {rc} {bad}")
+    t.note("fault points per write: " + ", ".join(f"{p} after {w}: {v}" for (p, w), v in k.items()))
+    sched = {key: schedule(v, (ATTEMPTS + 1) // 2 if key[1] == words[0] else ATTEMPTS // 2)
+             for key, v in k.items()}
+
+    for i in range(ATTEMPTS):
+        word = words[i % 2]
+        for path, w, before, after in (("online", word, "offline", "online"),
+                                       ("offline", "offline", "online", "offline")):
+            t0 = time.monotonic()
+            n = 0 if DRY else sched[(path, word)][i // 2]
+            ctx = f"attempt {i} ({w}, fault point {n})"
+            res = write(path, w, n, ctx)
+            timing[path] = timing.get(path, 0) + time.monotonic() - t0
+            if res is None:
+                log.count(path, "crashed")
+                break       # a fresh guest: its block is offline again
+            rc, left, s, rc2, s2 = res
+            block, ex = g["block"], g["ex"]
+            state = s["blocks"].get(block, ("gone",))[0]
+            log.count(path, outcome(n, bool(n) and left == 0, rc == 0))
+            if rc == 0 and state != after:
+                log.problem(path, ctx, f"write succeeded, block is {state}")
+            if rc and state != before:
+                log.problem(path, ctx, f"write failed, block went {before} -> {state}")
+            bad = ex.problems(s, g["rng"])
+            if bad:
+                log.problem(path, ctx, "; ".join(bad))
+            if rc:
+                # The admin guide: a failed write leaves the block as it was,
+                # so the same write without the fault must work.
+                if rc2 or s2["blocks"].get(block, ("gone",))[0] != after:
+                    log.problem(path, ctx, f"retry without the fault: rc {rc2}")
+                    note_counts(t, log, timing)
+                    finish(t, log, "online/offline")
+                    return
+                bad = ex.problems(s2, g["rng"])
+                if bad:
+                    log.problem(path, ctx + " retry", "; ".join(bad))
+        if len(log.problems) > 20:
+            break
+
+    t.ok(vm.remove_dimm(g["dev"], 300), "the DIMM unplugs after the attempts")
+    t.eq(g["ex"].problems(snapshot(vm)), [], "the guest is back to where it started")
+    log.console(vm, "unplug")
+    if not DRY:
+        fi.restore()
+    note_counts(t, log, timing)
+    finish(t, log, "online/offline")
+
+
+# ---- DIMM hot-add ---------------------------------------------------------------
+
+def wait_ost(vm, dev, timeout, pos):
+    """The _OST status the guest reported for the insertion of dev (QMP
+    ACPI_DEVICE_OST, source 1: device check); None if it did not come,
+    "crash" if the guest crashed meanwhile (console after pos). The guest
+    reports it once the hotplug work is done with the device; the status
+    says nothing about the add (the ACPI core answers success even when
+    the scan handler refused the device), so only the snapshot decides."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        ev = vm.wait_event("ACPI_DEVICE_OST", 3)
+        if ev is None:
+            if crashed_since(vm, pos):
+                return "crash"
+            continue
+        info = ev.get("data", {}).get("info", {})
+        if info.get("device") == dev and info.get("source") == 1:
+            return info.get("status")
+    return None
+
+
+def test_dimm_hot_add(vm, t):
+    """A 256 MiB pc-dimm on node 1 (memoryless until then), auto-onlined
+    movable, plugged with one allocation of the kacpi_hotplug work failing;
+    then ejected."""
+    fi = start(vm, t, "DIMM hot-add under failslab and fail_page_alloc")
+    if not fi:
+        return
+    log, timing, g = Log(), {}, {}
+    pending = []    # the attempt whose device_del the next snapshot checks
+
+    def setup():
+        if not DRY:
+            fi.setup()
+        vm.sh(f"echo online_movable > {MEM}/auto_online_blocks")
+        g["ex"] = Expect(vm, snapshot(vm))
+        pending.clear()
+        log.console(vm, "start")
+
+    setup()
+    ranges = [fi.text_range(objs) for objs in RANGES["dimm"]] if fi.filter else [None]
+    ranges = [r for r in ranges if r is not None or not fi.filter]
+    if fi.filter and not ranges:
+        t.ok(False, "the hot-add path's object files give a stack-trace range")
+        return
+    pattern = "kworker/*" if fi.filter else "kworker/u*"
+    if DRY:
+        t.note("FAULT_DRY=1: nothing is armed")
+    elif fi.filter:
+        t.note("stack-trace filter: " + ", ".join(f"{o} [{lo:#x}, {hi:#x})"
+                                                  for lo, hi, o in ranges))
+    else:
+        t.note(f"no stack-trace filter in this kernel: arming {pattern} (collateral possible)")
+
+    def check_pending(s):
+        if pending and s is not None:
+            bad = g["ex"].problems(s)
+            if bad:
+                log.problem("dimm", pending[0] + " after device_del", "; ".join(bad))
+        pending.clear()
+
+    def crash(ctx):
+        log.problem("dimm", ctx, "the guest crashed")
+        log.console(vm, f"dimm {ctx}")
+        if not log.reboot(vm, f"dimm {ctx}"):
+            return False
+        setup()
+        return True
+
+    def attempt(n, rng, ctx):
+        """One plug and unplug; return (outcome, fault points the worker
+        passed, whether to go on)."""
+        ex = g["ex"]
+        vm.events[:] = [e for e in vm.events if e["event"] != "ACPI_DEVICE_OST"]
+        check_pending(fi.prepare(pattern, n, rng, snap=bool(pending)))
+        pos = len(vm.console())
+        dev = vm.add_dimm(DIMM_SIZE, node=HOT_NODE)
+        status = wait_ost(vm, dev, 300, pos)
+        if status == "crash" or log.console(vm, f"dimm {ctx}"):
+            return "crashed", 0, crash(ctx)
+        left, s = fi.disarm_and_snap() if n else ({}, snapshot(vm))
+        hit = [p for p, v in left.items() if v == 0]
+        consumed = max([n - v for v in left.values() if v] + [0]) if n else 0
+        if len(hit) > 1:
+            log.collateral += len(hit) - 1
+        d = vm.dimms()[dev]
+        lo, hi = d["addr"], d["addr"] + d["size"] - 1
+        ids = set(range(lo // ex.bsz, (hi + 1) // ex.bsz))
+        present = ids & set(s["blocks"])
+        added = present == ids
+        if present and not added:
+            log.problem("dimm", ctx, f"only blocks {sorted(present)} of {sorted(ids)} exist")
+        else:
+            bad = ex.problems(s, [(lo, hi)] if added else [])
+            if bad:
+                log.problem("dimm", ctx, "; ".join(bad))
+        if status is None:
+            log.count("dimm", "(no _OST from the guest)")
+        result = outcome(n, bool(hit), added)
+        if added:
+            # Auto-onlining may have failed: the blocks stay offline and
+            # onlining them by hand must work.
+            off = sorted(i for i in ids if s["blocks"][i][0] == "offline")
+            if off:
+                log.count("dimm", "added, auto-online failed")
+                for i in off:
+                    rc, _, _ = fi.write(i, "online_movable", 0)
+                    if rc:
+                        log.problem("dimm", ctx, f"block {i}: online retry failed")
+        pos = len(vm.console())
+        if not vm.remove_dimm(dev, 300):
+            if crashed_since(vm, pos):
+                return result, consumed, crash(ctx + " device_del")
+            log.problem("dimm", ctx, "device_del did not complete")
+            return result, consumed, False
+        pending.append(ctx)
+        if log.console(vm, f"dimm {ctx} device_del"):
+            return result, consumed, crash(ctx + " device_del")
+        return result, consumed, True
+
+    # Calibrate each range with one plug that no fault can reach.
+    sched = []
+    per = [ATTEMPTS // len(ranges) + (1 if j < ATTEMPTS % len(ranges) else 0)
+           for j in range(len(ranges))]
+    for j, rng in enumerate(ranges):
+        res, k, ok = attempt(0 if DRY else FAR, rng, f"calibration {j}")
+        if not ok:
+            finish(t, log, "DIMM hot-add")
+            return
+        t.note(f"DIMM hot-add: {k} fault points" + (f" under {rng[2]}" if rng else ""))
+        sched.append(schedule(k, per[j]))
+
+    t0 = time.monotonic()
+    for i in range(ATTEMPTS):
+        j = i % len(ranges)
+        rng = ranges[j]
+        n = 0 if DRY else sched[j][i // len(ranges)]
+        res, _, ok = attempt(n, rng, f"attempt {i} (fault point {n}"
+                             + (f" under {rng[2]})" if rng else ")"))
+        log.count("dimm", res)
+        if not ok or len(log.problems) > 20:
+            break
+    if vm.alive():
+        check_pending(snapshot(vm))
+        log.console(vm, "dimm end")
+        if not DRY:
+            fi.restore()
+    timing["dimm"] = time.monotonic() - t0
+    note_counts(t, log, timing)
+    finish(t, log, "DIMM hot-add")
+
+
+# ---- virtio-mem -----------------------------------------------------------------
+
+def vmem_size(vm):
+    return vm.qmp("qom-get", path=f"/machine/peripheral/{VMEM}", property="size")
+
+
+def vmem_request(vm, size):
+    vm.qmp("qom-set", path=f"/machine/peripheral/{VMEM}", property="requested-size", value=size)
+
+
+def test_virtio_mem_grow_shrink(vm, t):
+    """virtio-mem 0 -> 256 MiB -> 0, auto-onlined movable, one allocation of
+    the virtio-mem work failing in each grow and each shrink."""
+    fi = start(vm, t, "virtio-mem under failslab and fail_page_alloc")
+    if not fi:
+        return
+    log, timing, g = Log(), {}, {}
+
+    def setup():
+        if not DRY:
+            fi.setup()
+        vm.sh(f"echo online_movable > {MEM}/auto_online_blocks")
+        if vmem_size(vm):
+            vmem_request(vm, 0)
+            wait_for(lambda: vmem_size(vm) == 0, 120)
+        g["ex"] = Expect(vm, snapshot(vm))
+        log.console(vm, "start")
+
+    setup()
+    ex = g["ex"]
+    ranges = [fi.text_range(objs) for objs in RANGES["vmem"]] if fi.filter else [None]
+    ranges = [r for r in ranges if r is not None or not fi.filter]
+    if fi.filter and not ranges:
+        t.ok(False, "the virtio-mem path's object files give a stack-trace range")
+        return
+    pattern = "kworker/*" if fi.filter else "kworker/[0-9]*"
+    vlo = ex.vmem[0] // ex.bsz
+    nblocks = (ex.vmem[1] - ex.vmem[0]) // ex.bsz
+    look = (f"cd {MEM}; for b in memory[0-9]*; do n=${{b#memory}}; "
+            f"[ $n -ge {vlo} ] && [ $n -lt {vlo + nblocks} ] "
+            "&& read -r s < $b/state && echo B $n $s; done; true")
+
+    def broken_since(pos):
+        """virtio-mem's own word that it gave up on the device (an error it
+        does not know: it stops serving requests until rebound)."""
+        m = re.search(r"virtio_mem \S+: unknown error, marking device broken: (-?\d+)",
+                      vm.console()[pos:])
+        return m and m.group(0)
+
+    def rebind():
+        """Give a broken device with nothing plugged a fresh driver."""
+        if vmem_size(vm):
+            return False
+        rc, out = vm.run("d=$(basename $(readlink -f /sys/bus/virtio/drivers/virtio_mem/virtio*))"
+                         " && echo $d > /sys/bus/virtio/drivers/virtio_mem/unbind"
+                         " && echo $d > /sys/bus/virtio/drivers/virtio_mem/bind && echo REBOUND")
+        return "REBOUND" in out
+
+    def converge(target, armed, timeout, pos):
+        """Wait until the device has plugged target and all its blocks are
+        there and online ('reached'); with a fault armed, also stop once it
+        was injected and nothing moved for two looks ('settled'); 'broken'
+        or 'crash' as soon as the console says so. QEMU's plugged size is
+        cheap to ask, a guest command is not: the guest is looked at when
+        the size is right or has stopped moving."""
+        deadline = time.monotonic() + timeout
+        last, since, seen = None, time.monotonic(), None
+        want = target // ex.bsz
+        while True:
+            if crashed_since(vm, pos):
+                return "crash"
+            if broken_since(pos):
+                return "broken"
+            size = vmem_size(vm)
+            now = time.monotonic()
+            if size != last:
+                last, since = size, now
+            if size == target or now - since >= 2:
+                out = vm.sh((WORKERS + "left\n" if armed else "") + look)
+                states = tuple(tuple(line.split()[1:]) for line in out.splitlines()
+                               if line.startswith("B "))
+                if size == target and len(states) == want and \
+                        all(st == "online" for _, st in states):
+                    return "reached"
+                hit = armed and any(v == 0 for v in parse_left(out).values())
+                if hit and seen == (size, states) and size == vmem_size(vm):
+                    return "settled"
+                seen = (size, states)
+            if now > deadline:
+                return "timeout"
+            time.sleep(0.3)
+
+    def crash(path, ctx):
+        log.problem(path, ctx, "the guest crashed")
+        log.console(vm, f"{path} {ctx}")
+        if not log.reboot(vm, f"{path} {ctx}"):
+            return False
+        setup()
+        return True
+
+    def attempt(path, target, n, rng, ctx):
+        """Ask for target with the n-th fault point failing; return
+        (outcome, fault points the worker passed, whether to go on)."""
+        pos = len(vm.console())
+        fi.prepare(pattern, n, rng)
+        vmem_request(vm, target)
+        how = converge(target, bool(n), 300, pos)
+        if how == "crash":
+            return "crashed", 0, crash(path, ctx)
+        left, s = fi.disarm_and_snap() if n else ({}, snapshot(vm))
+        hit = [p for p, v in left.items() if v == 0]
+        consumed = max([n - v for v in left.values() if v] + [0]) if n else 0
+        if len(hit) > 1:
+            log.collateral += len(hit) - 1
+        plugged = vmem_size(vm)
+        bad = g["ex"].problems(s, plugged=plugged, vmem_exact=(how == "reached"))
+        if bad:
+            log.problem(path, ctx, "; ".join(bad))
+        ok = how == "reached"
+        result = outcome(n, bool(hit), ok)
+        if not ok:
+            broken = broken_since(pos)
+            if broken:
+                # Not a documented state: report it, and go on with the
+                # other fault points on a rebound driver if that can be.
+                log.problem(path, ctx, f"the fault broke the device for good: '{broken}'")
+                log.count(path, "device marked broken")
+                if not rebind():
+                    log.console(vm, f"{path} {ctx}")
+                    return result, consumed, False
+                pos = len(vm.console())
+            # virtio-mem retries by itself later; asking again (QEMU
+            # notifies the guest even for the same size) retries now.
+            vmem_request(vm, target)
+            how2 = converge(target, False, 300, pos)
+            if how2 == "crash":
+                return result, consumed, crash(path, ctx + " retry")
+            s2 = snapshot(vm)
+            plugged = vmem_size(vm)
+            if how2 != "reached":
+                log.problem(path, ctx, f"retry without the fault: {how2}, plugged "
+                            f"{plugged >> 20} MiB of {target >> 20} MiB")
+                log.console(vm, f"{path} {ctx}")
+                return result, consumed, False
+            bad = g["ex"].problems(s2, plugged=plugged)
+            if bad:
+                log.problem(path, ctx + " retry", "; ".join(bad))
+        if log.console(vm, f"{path} {ctx}"):
+            return result, consumed, crash(path, ctx)
+        return result, consumed, True
+
+    # Calibrate grow and shrink under each range.
+    scheds = []
+    for j, rng in enumerate(ranges):
+        sc = {}
+        for path, target in (("vmem-grow", VMEM_SIZE), ("vmem-shrink", 0)):
+            _, k, ok = attempt(path, target, 0 if DRY else FAR, rng, f"calibration {j}")
+            if not ok:
+                finish(t, log, "virtio-mem")
+                return
+            t.note(f"{path}: {k} fault points" + (f" under {rng[2]}" if rng else ""))
+            per = ATTEMPTS // len(ranges) + (1 if j < ATTEMPTS % len(ranges) else 0)
+            sc[path] = schedule(k, per)
+        scheds.append(sc)
+    if DRY:
+        t.note("FAULT_DRY=1: nothing is armed")
+    elif fi.filter:
+        t.note("stack-trace filter: " + ", ".join(f"{o} [{lo:#x}, {hi:#x})"
+                                                  for lo, hi, o in ranges))
+    else:
+        t.note(f"no stack-trace filter in this kernel: arming {pattern} (collateral possible)")
+
+    ok = True
+    for i in range(ATTEMPTS):
+        j = i % len(ranges)
+        rng = ranges[j]
+        for path, target in (("vmem-grow", VMEM_SIZE), ("vmem-shrink", 0)):
+            t0 = time.monotonic()
+            n = 0 if DRY else scheds[j][path][i // len(ranges)]
+            res, _, ok = attempt(path, target, n, rng, f"attempt {i} (fault point {n}"
+                                 + (f" under {rng[2]})" if rng else ")"))
+            log.count(path, res)
+            timing[path] = timing.get(path, 0) + time.monotonic() - t0
+            if not ok or res == "crashed":
+                break       # a fresh guest starts again with a grow
+        if not ok or len(log.problems) > 20:
+            break
+    if vm.alive():
+        if not DRY:
+            fi.set_range(None)
+            fi.restore()
+    note_counts(t, log, timing)
+    finish(t, log, "virtio-mem")
