@@ -1023,7 +1023,16 @@ static struct resource *mhp_claim_range(u64 start, u64 size, const char *name)
 	if (system_state < SYSTEM_RUNNING && start + size > max_mem_size)
 		return ERR_PTR(-E2BIG);
 
+	/*
+	 * __request_region() answers NULL both when the range is taken and
+	 * when it could not allocate the resource it inserts. A taken range
+	 * is still taken on a second try; a failed allocation (only fault
+	 * injection makes one this small fail) is not reported as -EEXIST,
+	 * which drivers such as virtio-mem treat as fatal.
+	 */
 	res = __request_region(&iomem_resource, start, size, name, flags);
+	if (!res)
+		res = __request_region(&iomem_resource, start, size, name, flags);
 	if (!res) {
 		pr_debug("[%#llx-%#llx] is already claimed\n", start,
 			 start + size - 1);
