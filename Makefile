@@ -61,9 +61,11 @@ test: kernel selftests
 
 check: lint series-check callers check-tests
 
-# make check plus the DEBUG_SET tests on the debug build.
+# make check plus the DEBUG_SET tests on the debug build; the fault
+# injection scenario makes 10 attempts per path there (FAULT_ATTEMPTS).
 check-debug:
-	@$(MAKE) --no-print-directory check DEBUG_ONLY='$(DEBUG_SET)'
+	@FAULT_ATTEMPTS=$${FAULT_ATTEMPTS:-10} \
+		$(MAKE) --no-print-directory check DEBUG_ONLY='$(DEBUG_SET)'
 
 # Every test layer, then the DEBUG_ONLY tests (if any) again on the debug
 # build: one TAP stream and one closing line.
