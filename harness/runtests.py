@@ -141,7 +141,7 @@ def leak_check(results, vm, name):
             results.note(f"{name}: {len(base)} kmemleak report(s) of ACPICA parse ops left "
                          "by a control method that failed with AE_NO_MEMORY (base code)")
         results.result(rc == 0 and not leaks, f"{name}: kmemleak finds no leak",
-                       diag="\n".join("".join(leaks).splitlines()[:40]))
+                       diag="\n".join(("".join(leaks) or out).splitlines()[:40]))
 
 
 # ---- kunit ---------------------------------------------------------------
