@@ -45,6 +45,9 @@
  *	memory group counters, the memmap of hot-added ranges. Readers
  *	(get_online_mems()/put_online_mems()) get a stable view of all of
  *	that; they may sleep but must not take device_hotplug_lock.
+ *	Memory block devices are created and removed with it NOT held:
+ *	removing a device waits for the writers of its sysfs files, and a
+ *	"state" or "online" writer takes cpu_hotplug_lock and this lock.
  *   online_page_callback_lock (memory_hotplug_online.c) guards the
  *	callback pointer; it is taken with mem_hotplug_lock held for read,
  *	so online_pages() (a writer) reads the pointer without it.
@@ -127,6 +130,19 @@ void mem_hotplug_assert_write_held(void)
 {
 	lockdep_assert_cpus_held();
 	lockdep_assert_held_write(&mem_hotplug_lock);
+}
+
+/**
+ * mem_hotplug_assert_not_held() - check "mem_hotplug_lock not held"
+ *
+ * Warns (lockdep) when the caller is inside mem_hotplug_begin() or
+ * get_online_mems(). Memory block devices are created and removed outside
+ * both: removing a device waits for its sysfs writers, and a writer of
+ * "state" or "online" takes mem_hotplug_lock.
+ */
+void mem_hotplug_assert_not_held(void)
+{
+	lockdep_assert_not_held(&mem_hotplug_lock);
 }
 
 /**
@@ -783,71 +799,19 @@ EXPORT_SYMBOL_GPL(mhp_supports_memmap_on_memory);
 /* ===== adding memory ==================================================== */
 
 /*
- * Take the blocks of [start, start + size) away again: their devices, the
- * direct map and memmap, and the altmaps. Runs of blocks without altmap
- * are handed to arch_remove_memory() in one call.
+ * A block that hosts its own memmap has an altmap, allocated here and
+ * owned by the block's device while it exists. While a range is mapped
+ * but has no devices (between the two halves of adding or removing it),
+ * the altmaps wait on a list in address order: no allocation is needed to
+ * take a range away again.
  */
-static void mhp_remove_blocks(u64 start, u64 size)
-{
-	const u64 bsize = memory_block_size_bytes();
-	const u64 end = start + size;
-	u64 run = start, cur;
+struct mhp_altmap {
+	struct vmem_altmap map;
+	struct list_head link;
+};
 
-	for (cur = start; cur < end; cur += bsize) {
-		struct vmem_altmap *altmap;
-		struct memory_block *mem;
-
-		mem = find_memory_block(pfn_to_section_nr(PHYS_PFN(cur)));
-		if (WARN_ON_ONCE(!mem))
-			continue;
-		altmap = mem->altmap;
-		mem->altmap = NULL;
-		put_device(&mem->dev);
-		if (!altmap)
-			continue;
-
-		if (run < cur) {
-			remove_memory_block_devices(run, cur - run);
-			arch_remove_memory(run, cur - run, NULL, NULL);
-		}
-		remove_memory_block_devices(cur, bsize);
-		arch_remove_memory(cur, bsize, altmap, NULL);
-		WARN(altmap->alloc, "memmap pages of block at %#llx not all freed\n",
-		     cur);
-		kfree(altmap);
-		run = cur + bsize;
-	}
-	if (run < end) {
-		remove_memory_block_devices(run, end - run);
-		arch_remove_memory(run, end - run, NULL, NULL);
-	}
-}
-
-/*
- * Map one piece of the range and create its block devices; with @altmap
- * the piece is one block whose memmap lives at its start. On failure
- * nothing of the piece is left.
- */
-static int mhp_add_piece(int nid, struct memory_group *group, u64 start,
-			 u64 size, struct vmem_altmap *altmap)
-{
-	struct mhp_params params = {
-		.pgprot = pgprot_mhp(PAGE_KERNEL),
-		.altmap = altmap,
-	};
-	int err;
-
-	err = arch_add_memory(nid, start, size, &params);
-	if (err)
-		return err;
-	err = create_memory_block_devices(start, size, nid, altmap, group);
-	if (err)
-		arch_remove_memory(start, size, altmap, NULL);
-	return err;
-}
-
-static struct vmem_altmap *mhp_alloc_altmap(u64 start, u64 size,
-					    mhp_t mhp_flags)
+static struct mhp_altmap *mhp_alloc_altmap(u64 start, u64 size,
+					   mhp_t mhp_flags)
 {
 	const struct vmem_altmap tmpl = {
 		.base_pfn = PHYS_PFN(start),
@@ -855,43 +819,160 @@ static struct vmem_altmap *mhp_alloc_altmap(u64 start, u64 size,
 		.free = mhp_block_memmap_pages(),
 		.inaccessible = !!(mhp_flags & MHP_OFFLINE_INACCESSIBLE),
 	};
+	struct mhp_altmap *am = kmalloc(sizeof(*am), GFP_KERNEL);
 
-	return kmemdup(&tmpl, sizeof(tmpl), GFP_KERNEL);
+	if (!am)
+		return NULL;
+	/* end_pfn is const: the whole struct is copied in. */
+	memcpy(&am->map, &tmpl, sizeof(tmpl));
+	INIT_LIST_HEAD(&am->link);
+	return am;
+}
+
+/* The altmap of the block at @start, if it heads @altmaps. */
+static struct mhp_altmap *mhp_altmap_at(struct list_head *altmaps, u64 start)
+{
+	struct mhp_altmap *am;
+
+	am = list_first_entry_or_null(altmaps, struct mhp_altmap, link);
+	return am && am->map.base_pfn == PHYS_PFN(start) ? am : NULL;
 }
 
 /*
- * arch_add_memory() and block devices for the whole range: in one piece,
- * or block by block when each block hosts its own memmap.
+ * Undo mhp_map_range() for [start, start + size): direct map and memmap
+ * go, and so do the altmaps on @altmaps. Runs of blocks without altmap
+ * are handed to arch_remove_memory() in one call. Called with
+ * mem_hotplug_lock held for write, the range's block devices gone.
  */
-static int mhp_add_blocks(int nid, struct memory_group *group, u64 start,
-			  u64 size, mhp_t mhp_flags)
+static void mhp_unmap_range(u64 start, u64 size, struct list_head *altmaps)
+{
+	const u64 bsize = memory_block_size_bytes();
+	const u64 end = start + size;
+	u64 run = start, cur;
+
+	mem_hotplug_assert_write_held();
+	for (cur = start; cur < end; cur += bsize) {
+		struct mhp_altmap *am = mhp_altmap_at(altmaps, cur);
+
+		if (!am)
+			continue;
+		if (run < cur)
+			arch_remove_memory(run, cur - run, NULL, NULL);
+		arch_remove_memory(cur, bsize, &am->map, NULL);
+		WARN(am->map.alloc, "memmap pages of block at %#llx not all freed\n",
+		     cur);
+		list_del(&am->link);
+		kfree(am);
+		run = cur + bsize;
+	}
+	if (run < end)
+		arch_remove_memory(run, end - run, NULL, NULL);
+	WARN_ON_ONCE(!list_empty(altmaps));
+}
+
+/*
+ * Create the direct map and memmap of [start, start + size): in one
+ * piece, or block by block when each block hosts its own memmap, whose
+ * altmaps are then queued on @altmaps. Called with mem_hotplug_lock held
+ * for write. On failure nothing of the range is left.
+ */
+static int mhp_map_range(int nid, u64 start, u64 size, mhp_t mhp_flags,
+			 struct list_head *altmaps)
 {
 	const bool own_memmap = (mhp_flags & MHP_MEMMAP_ON_MEMORY) &&
 				mhp_supports_memmap_on_memory();
 	const u64 bsize = memory_block_size_bytes();
+	struct mhp_params params = {
+		.pgprot = pgprot_mhp(PAGE_KERNEL),
+	};
 	u64 cur;
 	int err = 0;
 
+	mem_hotplug_assert_write_held();
 	if (!own_memmap)
-		return mhp_add_piece(nid, group, start, size, NULL);
+		return arch_add_memory(nid, start, size, &params);
 
 	for (cur = start; cur < start + size; cur += bsize) {
-		struct vmem_altmap *altmap;
+		struct mhp_altmap *am = mhp_alloc_altmap(cur, bsize, mhp_flags);
 
-		altmap = mhp_alloc_altmap(cur, bsize, mhp_flags);
-		if (!altmap) {
+		if (!am) {
 			err = -ENOMEM;
 			break;
 		}
-		err = mhp_add_piece(nid, group, cur, bsize, altmap);
+		params.altmap = &am->map;
+		err = arch_add_memory(nid, cur, bsize, &params);
 		if (err) {
-			kfree(altmap);
+			kfree(am);
 			break;
 		}
+		list_add_tail(&am->link, altmaps);
 	}
-	if (err && cur > start)
-		mhp_remove_blocks(start, cur - start);
+	if (err)
+		mhp_unmap_range(start, cur - start, altmaps);
 	return err;
+}
+
+/*
+ * Create the block devices of a range mapped by mhp_map_range(); each
+ * block with an altmap takes the one heading @altmaps. Called with
+ * device_hotplug_lock held, mem_hotplug_lock not. On failure no device of
+ * the range is left and @altmaps is as it was.
+ */
+static int mhp_create_devices(int nid, struct memory_group *group, u64 start,
+			      u64 size, struct list_head *altmaps)
+{
+	const u64 bsize = memory_block_size_bytes();
+	struct mhp_altmap *am, *next;
+	u64 cur = start;
+	int err;
+
+	mem_hotplug_assert_not_held();
+	if (list_empty(altmaps))
+		return create_memory_block_devices(start, size, nid, NULL, group);
+
+	list_for_each_entry(am, altmaps, link) {
+		err = create_memory_block_devices(cur, bsize, nid, &am->map,
+						  group);
+		if (err) {
+			if (cur > start)
+				remove_memory_block_devices(start, cur - start);
+			return err;
+		}
+		cur += bsize;
+	}
+	/* The devices own their altmaps now. */
+	list_for_each_entry_safe(am, next, altmaps, link)
+		list_del_init(&am->link);
+	return 0;
+}
+
+/*
+ * Remove the (offline) block devices of [start, start + size), queueing
+ * their altmaps on @altmaps for mhp_unmap_range(). Called with
+ * device_hotplug_lock held, mem_hotplug_lock not.
+ */
+static void mhp_remove_devices(u64 start, u64 size, struct list_head *altmaps)
+{
+	const u64 bsize = memory_block_size_bytes();
+	u64 cur;
+
+	mem_hotplug_assert_not_held();
+	for (cur = start; cur < start + size; cur += bsize) {
+		struct memory_block *mem;
+
+		mem = find_memory_block(pfn_to_section_nr(PHYS_PFN(cur)));
+		if (WARN_ON_ONCE(!mem))
+			continue;
+		if (mem->altmap) {
+			struct mhp_altmap *am;
+
+			am = container_of(mem->altmap, struct mhp_altmap, map);
+			list_add_tail(&am->link, altmaps);
+			mem->altmap = NULL;
+		}
+		put_device(&mem->dev);
+	}
+	remove_memory_block_devices(start, size);
 }
 
 static int mhp_memblock_add(u64 start, u64 size, int nid, struct resource *res)
@@ -936,6 +1017,7 @@ int add_memory_resource(int nid, struct resource *res, mhp_t mhp_flags)
 	const u64 start = res->start, size = resource_size(res);
 	const bool firmware_entry = !strcmp(res->name, "System RAM");
 	struct memory_group *group = NULL;
+	LIST_HEAD(altmaps);
 	enum mmop online_type;
 	bool new_node;
 	int ret;
@@ -965,16 +1047,27 @@ int add_memory_resource(int nid, struct resource *res, mhp_t mhp_flags)
 		goto undo_memblock;
 	new_node = ret;
 
-	ret = mhp_add_blocks(nid, group, start, size, mhp_flags);
+	ret = mhp_map_range(nid, start, size, mhp_flags, &altmaps);
 	if (ret)
 		goto undo_memblock;
+
+	/*
+	 * The devices are created and, on failure, removed without
+	 * mem_hotplug_lock (see the top of this file); device_hotplug_lock
+	 * keeps everyone else away from the range meanwhile.
+	 */
+	mem_hotplug_done();
+	ret = mhp_create_devices(nid, group, start, size, &altmaps);
+	if (ret)
+		goto relock_unmap;
 
 	if (firmware_entry) {
 		ret = firmware_map_add_hotplug(start, start + size, "System RAM");
 		if (ret)
-			goto undo_blocks;
+			goto undo_devices;
 	}
 
+	mem_hotplug_begin();
 	if (new_node) {
 		ret = mhp_publish_node(nid, false);
 		if (ret)
@@ -997,10 +1090,14 @@ int add_memory_resource(int nid, struct resource *res, mhp_t mhp_flags)
 	return 0;
 
 undo_firmware:
+	mem_hotplug_done();
 	if (firmware_entry)
 		firmware_map_remove(start, start + size, "System RAM");
-undo_blocks:
-	mhp_remove_blocks(start, size);
+undo_devices:
+	mhp_remove_devices(start, size, &altmaps);
+relock_unmap:
+	mem_hotplug_begin();
+	mhp_unmap_range(start, size, &altmaps);
 undo_memblock:
 	mhp_memblock_remove(start, size);
 unlock:
@@ -1162,6 +1259,7 @@ static int block_offline_cb(struct memory_block *mem, void *arg)
 static int mhp_remove_range(u64 start, u64 size)
 {
 	int nid = NUMA_NO_NODE;
+	LIST_HEAD(altmaps);
 	int ret;
 
 	mhp_assert_device_hotplug_held();
@@ -1174,9 +1272,11 @@ static int mhp_remove_range(u64 start, u64 size)
 		return ret;
 
 	firmware_map_remove(start, start + size, "System RAM");
+	/* Not under mem_hotplug_lock: see the top of this file. */
+	mhp_remove_devices(start, size, &altmaps);
 
 	mem_hotplug_begin();
-	mhp_remove_blocks(start, size);
+	mhp_unmap_range(start, size, &altmaps);
 	mhp_memblock_remove(start, size);
 	release_mem_region_adjustable(start, size);
 	if (nid != NUMA_NO_NODE)

@@ -915,8 +915,10 @@ static bool range_is_whole_blocks(unsigned long start, unsigned long size)
  * @group: the memory group the blocks join, or NULL
  *
  * The blocks start offline, each complete (node and group included) when
- * its device appears. Called by the core with device_hotplug_lock and
- * mem_hotplug_lock held, after the memory was added to the memmap.
+ * its device appears. Called by the core after the memory was added to
+ * the memmap, with device_hotplug_lock held and mem_hotplug_lock not held:
+ * a failure removes devices, which waits for writers of their "state"
+ * and "online" files, and those writers take mem_hotplug_lock.
  *
  * Return: 0, or a negative errno with no block of the range created.
  */
@@ -930,7 +932,7 @@ int create_memory_block_devices(unsigned long start, unsigned long size,
 	int ret = 0;
 
 	mhp_assert_device_hotplug_held();
-	mem_hotplug_assert_write_held();
+	mem_hotplug_assert_not_held();
 	if (WARN_ON_ONCE(!range_is_whole_blocks(start, size)))
 		return -EINVAL;
 
@@ -958,7 +960,8 @@ int create_memory_block_devices(unsigned long start, unsigned long size,
  *
  * The blocks must be offline. Their node links go with them, and their
  * poisoned pages stop counting in the global hwpoison count. Called by the
- * core with device_hotplug_lock and mem_hotplug_lock held.
+ * core with device_hotplug_lock held and mem_hotplug_lock not held (see
+ * create_memory_block_devices()), before the memmap goes.
  */
 void remove_memory_block_devices(unsigned long start, unsigned long size)
 {
@@ -966,7 +969,7 @@ void remove_memory_block_devices(unsigned long start, unsigned long size)
 	unsigned long id;
 
 	mhp_assert_device_hotplug_held();
-	mem_hotplug_assert_write_held();
+	mem_hotplug_assert_not_held();
 	if (WARN_ON_ONCE(!range_is_whole_blocks(start, size)))
 		return;
 

@@ -120,9 +120,11 @@ void mem_hotplug_done(void);
  */
 #ifdef CONFIG_LOCKDEP
 void mem_hotplug_assert_write_held(void);
+void mem_hotplug_assert_not_held(void);
 void mhp_assert_device_hotplug_held(void);
 #else
 static inline void mem_hotplug_assert_write_held(void) {}
+static inline void mem_hotplug_assert_not_held(void) {}
 static inline void mhp_assert_device_hotplug_held(void) {}
 #endif
 
@@ -280,6 +282,7 @@ static inline void put_online_mems(void) {}
 static inline void mem_hotplug_begin(void) {}
 static inline void mem_hotplug_done(void) {}
 static inline void mem_hotplug_assert_write_held(void) {}
+static inline void mem_hotplug_assert_not_held(void) {}
 static inline void mhp_assert_device_hotplug_held(void) {}
 
 static inline void zone_seqlock_init(struct zone *zone) {}
