@@ -1081,10 +1081,19 @@ def test_virtio_mem_grow_shrink(vm, t):
             s2 = snapshot(vm)
             plugged = vmem_size(vm)
             if how2 != "reached":
-                # Which task waits for what goes to the console (sysrq w).
-                vm.run("echo w > /proc/sysrq-trigger")
+                # Which task waits for what, and what the CPUs run, goes to
+                # the console (sysrq w, l).
+                vm.run("echo w > /proc/sysrq-trigger; echo l > /proc/sysrq-trigger")
+                # Whether the config change reached the guest: its
+                # interrupt count before and after one more request.
+                irq = "grep -i virtio /proc/interrupts"
+                before = vm.sh(irq + "; true")
+                vmem_request(vm, target)
+                time.sleep(5)
                 log.problem(path, ctx, f"retry without the fault: {how2}, plugged "
-                            f"{plugged >> 20} MiB of {target >> 20} MiB")
+                            f"{plugged >> 20} MiB of {target >> 20} MiB; virtio "
+                            f"interrupts before one more request:\n{before}\nafter:\n"
+                            f"{vm.sh(irq + '; true')}")
                 log.console(vm, f"{path} {ctx}")
                 return result, consumed, False
             bad = g["ex"].problems(s2, plugged=plugged)
