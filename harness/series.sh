@@ -8,9 +8,11 @@
 # With --check (make check), also:
 #  - checkpatch --strict on every patch;
 #  - git am of the series, one patch at a time, onto a git repository of the
-#    base, building the kernel after each patch (same .config as
-#    build/kernel/ours, O=build/kernel/series); skipped when this exact
-#    series already built patch by patch;
+#    base, building the kernel after each patch with the callers config
+#    (build/kernel/ours-callers/.config: guest.config plus every in-tree
+#    user of our headers, so each patch also builds every caller;
+#    O=build/kernel/series); skipped when this exact series already built
+#    patch by patch;
 #  - the tree at the end of the series must be byte for byte the tree
 #    harness/prepare.sh made (build/src/ours): same git tree object.
 #
@@ -214,8 +216,11 @@ How it was tested: on x86_64 under QEMU, the kselftests of this series,
 the base's own mem-on-off-test.sh, KUnit, and host-driven scenarios
 (ACPI pc-dimm plug and eject, virtio-mem, NUMA, kernel command lines,
 udev onlining), each run both on this series and on the unchanged base
-with the same config; any kernel warning fails a test. The series
-builds after every patch.
+with the same config; any kernel warning fails a test. A debug build
+(lockdep, KASAN, kmemleak, hung-task detection, fault injection) runs the
+KUnit tests, the kselftests and the plug/unplug, race and fault-injection
+scenarios again. The series builds after every patch, with every in-tree
+user of the memory hotplug headers that x86_64 can enable.
 EOF
 		if [ -f "$LOGS/check-ours.tap" ]; then
 			printf '\nThe last make check in this checkout (%s):\n%s.\n' \
@@ -315,7 +320,7 @@ work_tree() {
 
 bisect_build() {
 	local stamp p n=0
-	stamp=$(cat $(ls "$out"/0*.patch | grep -v cover-letter) "$BUILD/kernel/ours/.config" | sha1sum | cut -d' ' -f1)
+	stamp=$(cat $(ls "$out"/0*.patch | grep -v cover-letter) "$config" | sha1sum | cut -d' ' -f1)
 	if [ "$(cat "$kout/.series-built" 2>/dev/null)" = "$stamp" ]; then
 		say "  bisect build: this series already built after each of its patches"
 		build=0
@@ -324,7 +329,7 @@ bisect_build() {
 		need_disk 3
 		build_lock "series"
 		mkdir -p "$kout"
-		cmp -s "$BUILD/kernel/ours/.config" "$kout/.config" || cp "$BUILD/kernel/ours/.config" "$kout/.config"
+		cmp -s "$config" "$kout/.config" || cp "$config" "$kout/.config"
 		rm -f "$kout/.series-built"
 	fi
 	for p in "$out"/0*.patch; do
@@ -361,7 +366,8 @@ start=$(date +%s)
 say "series: $(basename "$base") + $(manifest | wc -l) MANIFEST file(s) + $(find "$TOP/patches" -name '*.patch' | wc -l) patch(es)"
 generate
 if [ "$1" = --check ]; then
-	env -u GIT_DIR "$TOP/harness/kernel.sh" ours --config || exit 1
+	env -u GIT_DIR "$TOP/harness/kernel.sh" ours-callers --config || exit 1
+	config=$BUILD/kernel/ours-callers/.config
 	checkpatch
 	work_tree
 	bisect_build
