@@ -52,23 +52,25 @@ def test_movable_dimm_on_node1_onlines_the_node(vm, t):
 
 
 def test_kernel_dimm_on_node1_gives_normal_memory(vm, t):
+    """One block: the first block of a node's kernel zone is where the
+    kernel puts what it allocates on that node, and a second block gives
+    it a reason to. A KASAN kernel allocates the shadow of each block it
+    onlines on the block's node, and vmalloc keeps the vmap_area of a
+    freed shadow (a slab object on node 1) until a lazy purge much later:
+    the first of several blocks then cannot offline, on both kernels. A
+    block onlined while its node has no memory gets nothing placed in it
+    by its own onlining, so one block goes away on every kernel."""
     set_auto_online(vm, "online_kernel")
     before = blocks(vm)
-    dev, ids = plug(vm, "512M", node=1)
+    dev, ids = plug(vm, "128M", node=1)
     settle(vm, ids)
     t.eq({z for _, z, _ in block_table(vm, ids).values()}, {"Normal"},
          "online_kernel puts node 1's DIMM in ZONE_NORMAL")
     s = node_state(vm)
     t.eq((s["has_memory"], s["has_normal_memory"]), ("0-1", "0-1"),
          "node 1 now is in has_normal_memory too")
-    t.eq(meminfo(vm, node=1).get("MemTotal"), 512 << 10, "node1/meminfo MemTotal is 512 MiB")
-    # Node 0's CPUs allocate from node 0 first, so nothing pins node 1, with
-    # one exception: a KASAN kernel allocates the shadow of each block it
-    # onlines on the block's node, so on node 1 the shadow of a block lies
-    # in the blocks onlined before it. Offlining the last block first frees
-    # each shadow before its host block goes.
-    t.eq(online(vm, sorted(ids, reverse=True), "offline"), [],
-         "the idle kernel-zone blocks of the remote node offline, last first")
+    t.eq(meminfo(vm, node=1).get("MemTotal"), 128 << 10, "node1/meminfo MemTotal is 128 MiB")
+    t.eq(online(vm, ids, "offline"), [], "the idle kernel-zone block of the remote node offlines")
     t.ok(vm.remove_dimm(dev, 60) and wait_for(lambda: blocks(vm) == before, 30),
          "the idle kernel-zone DIMM of the remote node unplugs")
     s = node_state(vm)
