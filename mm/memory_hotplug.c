@@ -1067,9 +1067,17 @@ int add_memory_resource(int nid, struct resource *res, mhp_t mhp_flags)
 			goto undo_devices;
 	}
 
-	mem_hotplug_begin();
+	/*
+	 * Only a new node's state needs mem_hotplug_lock again. Taking it
+	 * costs an RCU grace period once the previous writer is a grace
+	 * period gone, which a virtio-mem device adding block after block
+	 * would pay for each of them. The node links need no more than
+	 * device_hotplug_lock, which also keeps the node from going away.
+	 */
 	if (new_node) {
+		mem_hotplug_begin();
 		ret = mhp_publish_node(nid, false);
+		mem_hotplug_done();
 		if (ret)
 			goto undo_firmware;
 	}
@@ -1078,8 +1086,6 @@ int add_memory_resource(int nid, struct resource *res, mhp_t mhp_flags)
 					  MEMINIT_HOTPLUG);
 
 	/* Onlining takes mem_hotplug_lock per block. */
-	mem_hotplug_done();
-
 	if (mhp_flags & MHP_MERGE_RESOURCE)
 		merge_system_ram_resource(res);
 
@@ -1090,7 +1096,6 @@ int add_memory_resource(int nid, struct resource *res, mhp_t mhp_flags)
 	return 0;
 
 undo_firmware:
-	mem_hotplug_done();
 	if (firmware_entry)
 		firmware_map_remove(start, start + size, "System RAM");
 undo_devices:
