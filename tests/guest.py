@@ -8,6 +8,7 @@ import time
 
 MEM = "/sys/devices/system/memory"
 NODE = "/sys/devices/system/node"
+ACPI = "/sys/bus/acpi/devices"
 PARAMS = "/sys/module/memory_hotplug/parameters"
 
 
@@ -118,6 +119,19 @@ def settle(vm, ids, timeout=30):
 
 
 # ---- firmware views of memory ------------------------------------------
+
+def bound(vm):
+    """{PNP0C80 device: sorted block ids of its physical_node links} of the
+    ACPI memory devices that are bound to any block."""
+    out = vm.sh(f"cd {ACPI} && for d in PNP0C80:*; do for l in $d/physical_node*; do "
+                "[ -e $l ] && echo $d $(basename $(readlink $l)); done; done; true")
+    links = {}
+    for line in out.splitlines():
+        dev, target = line.split()
+        if target.startswith("memory"):
+            links.setdefault(dev, []).append(int(target[len("memory"):]))
+    return {d: sorted(ids) for d, ids in links.items()}
+
 
 def system_ram(vm):
     """Top-level 'System RAM' ranges of /proc/iomem as [(start, end)]."""

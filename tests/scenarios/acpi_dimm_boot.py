@@ -4,25 +4,12 @@ firmware memmap entry each, every block once), binds each device to its
 blocks, and device_del takes them away like hot-plugged ones; the freed
 range can then be plugged again."""
 
-from guest import (block_table, blocks, covers, firmware_memmap, meminfo, plug, sane,
+from guest import (block_table, blocks, bound, covers, firmware_memmap, meminfo, plug, sane,
                    set_auto_online, settle, system_ram, wait_for)
 
 VM = dict(mem="2G", numa=["2G", 0], dimms=[("1G", 0), ("512M", 1)])
 
-ACPI = "/sys/bus/acpi/devices"
 MiB_kB = 1024
-
-
-def bound(vm):
-    """{PNP0C80 device: sorted block ids of its physical_node links}."""
-    out = vm.sh(f"cd {ACPI} && for d in PNP0C80:*; do for l in $d/physical_node*; do "
-                "[ -e $l ] && echo $d $(basename $(readlink $l)); done; done; true")
-    links = {}
-    for line in out.splitlines():
-        dev, target = line.split()
-        if target.startswith("memory"):
-            links.setdefault(dev, []).append(int(target[len("memory"):]))
-    return {d: sorted(ids) for d, ids in links.items()}
 
 
 def dimm_span(vm, dev, bsz):

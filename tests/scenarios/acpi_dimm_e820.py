@@ -7,7 +7,7 @@ kernel's own allocations out of the hotpluggable range (SRAT marks it),
 so the range can be offlined: that needs the range on a node of its own,
 since the kernel clears the hotplug mark of every node it occupies."""
 
-from guest import block_table, blocks, meminfo, sane, system_ram, wait_for
+from guest import block_table, blocks, bound, meminfo, sane, system_ram, wait_for
 
 GiB = 1 << 30
 DIMM_ADDR = 4 * GiB      # where QEMU's pc machine puts the first DIMM with 2G of RAM
@@ -16,20 +16,6 @@ DIMM_ADDR = 4 * GiB      # where QEMU's pc machine puts the first DIMM with 2G o
 # the DIMM is there too.
 VM = dict(mem="2G", numa=["2G", 0], dimms=[("1G", 1)],
           append=f"memmap=1G@{DIMM_ADDR:#x} movable_node")
-
-ACPI = "/sys/bus/acpi/devices"
-
-
-def bound(vm):
-    """{PNP0C80 device: sorted block ids of its physical_node links}."""
-    out = vm.sh(f"cd {ACPI} && for d in PNP0C80:*; do for l in $d/physical_node*; do "
-                "[ -e $l ] && echo $d $(basename $(readlink $l)); done; done; true")
-    links = {}
-    for line in out.splitlines():
-        dev, target = line.split()
-        if target.startswith("memory"):
-            links.setdefault(dev, []).append(int(target[len("memory"):]))
-    return {d: sorted(ids) for d, ids in links.items()}
 
 
 def test_e820_dimm_taken_over_and_ejected(vm, t):

@@ -8,25 +8,12 @@ that have some (and the hotpluggable range, given to the last one), so a
 second memoryless node would have no Linux node for its _PXM; the
 memoryless case is numa_memoryless_node.py."""
 
-from guest import NODE, block_table, blocks, meminfo, plug, sane, set_auto_online, settle, wait_for
+from guest import (NODE, block_table, blocks, bound, meminfo, plug, sane, set_auto_online,
+                   settle, wait_for)
 
 VM = dict(mem="2G", numa=["1G", "512M", "512M"])
 
-ACPI = "/sys/bus/acpi/devices"
 MiB_kB = 1024
-
-
-def bound(vm):
-    """{PNP0C80 device: sorted block ids of its physical_node links} of the
-    devices that have any."""
-    out = vm.sh(f"cd {ACPI} && for d in PNP0C80:*; do for l in $d/physical_node*; do "
-                "[ -e $l ] && echo $d $(basename $(readlink $l)); done; done; true")
-    links = {}
-    for line in out.splitlines():
-        dev, target = line.split()
-        if target.startswith("memory"):
-            links.setdefault(dev, []).append(int(target[len("memory"):]))
-    return {d: sorted(ids) for d, ids in links.items()}
 
 
 def node_mem(vm):
