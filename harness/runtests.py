@@ -84,8 +84,13 @@ class Results:
         return 1 if self.failed or not self.n else 0
 
 
+class Stop(Exception):
+    """Raised by Checker.require(): the rest of the test cannot run."""
+
+
 class Checker:
-    """What a scenario function asserts with: t.ok(), t.eq(), t.skip()."""
+    """What a scenario function asserts with: t.ok(), t.eq(), t.skip(), and
+    t.require() for a check the rest of the test depends on."""
 
     def __init__(self, results, prefix):
         self.results = results
@@ -96,6 +101,13 @@ class Checker:
 
     def eq(self, got, want, desc):
         return self.ok(got == want, desc, diag=f"got:  {got!r}\nwant: {want!r}")
+
+    def require(self, cond, desc, diag=None):
+        """t.ok(), and on failure end the test function there (the next
+        test of the file still runs)."""
+        if not self.ok(cond, desc, diag=diag):
+            raise Stop(desc)
+        return True
 
     def skip(self, desc, reason):
         self.results.result(True, f"{self.prefix}: {desc}", skip=reason)
@@ -311,6 +323,8 @@ def run_scenario_file(results, args, base, mod, tests):
             start = time.monotonic()
             try:
                 fn(vm, t)
+            except Stop as e:       # counted already by t.require()
+                results.note(f"{prefix}: stopped: '{e}' failed")
             except Exception as e:  # a broken test or a dead guest: one failure
                 results.result(False, f"{prefix}: runs to the end",
                                diag="".join(traceback.format_exception_only(type(e), e))

@@ -33,6 +33,7 @@ def test_movable_dimm_on_node1_onlines_the_node(vm, t):
     before = blocks(vm)
     total0 = meminfo(vm)["MemTotal"]
     dev, ids = plug(vm, "1G", node=1)
+    t.require(ids, "the DIMM's blocks appear")
     settle(vm, ids)
     t.eq({n for _, _, n in block_table(vm, ids).values()}, {1},
          "every block of the DIMM links to node1")
@@ -63,6 +64,7 @@ def test_kernel_dimm_on_node1_gives_normal_memory(vm, t):
     set_auto_online(vm, "online_kernel")
     before = blocks(vm)
     dev, ids = plug(vm, "128M", node=1)
+    t.require(ids, "the DIMM's block appears")
     settle(vm, ids)
     t.eq({z for _, z, _ in block_table(vm, ids).values()}, {"Normal"},
          "online_kernel puts node 1's DIMM in ZONE_NORMAL")
