@@ -19,7 +19,7 @@ endif
 
 .NOTPARALLEL:
 .PHONY: all help deps base tree kernel selftests check test lint demo bench shell clean distclean \
-	series series-check callers diagram check-tests
+	series series-check callers diagram check-tests harness-test
 
 all: kernel
 
@@ -30,6 +30,7 @@ help:
 	@echo 'make test        the test layers only (ONLY=substring picks tests)'
 	@echo 'make bench       the same workloads on ours and upstream: medians and ratios'
 	@echo 'make lint        checkpatch --strict, sparse, W=1, kernel-doc and the docs on our files'
+	@echo 'make harness-test  tests of the harness itself, on saved logs (no kernel, no guest)'
 	@echo 'make series      this tree as a git format-patch series against the base, in build/series'
 	@echo 'make kernel      build the kernel (KERNEL=ours|upstream, FLAVOUR=debug)'
 	@echo 'make callers     build with every in-tree user of our headers enabled'
@@ -61,7 +62,12 @@ test: kernel selftests
 
 # The series check builds every caller of our headers (the callers config)
 # after each patch, so make check needs no separate make callers.
-check: lint series-check check-tests
+check: lint harness-test series-check check-tests
+
+# The harness's own tests (KTAP reading, splat scan, bench table) on the
+# saved logs of harness/testdata; the KUnit parser comes from the base tree.
+harness-test: tree
+	@python3 harness/harness_test.py
 
 # Every test layer, then the DEBUG_ONLY tests (if any) again on the debug
 # build: one TAP stream and one closing line. The fault injection scenario

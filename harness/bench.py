@@ -298,9 +298,20 @@ def main():
             print(f"bench: run {i + 1}/{args.runs} on {k}: {time.monotonic() - start:.0f} s",
                   flush=True)
 
-    names = list(runs[kernels[0]][0])
+    table = summarize(runs, kernels)
+    os.makedirs(BENCH, exist_ok=True)
+    with open(os.path.join(BENCH, "results.json"), "w") as f:
+        json.dump({"args": dict(vars(args), workloads=sorted(args.workloads)),
+                   "workloads": table}, f, indent=1)
+    print("\n".join(format_table(table, kernels, args.runs)))
+
+
+def summarize(runs, kernels):
+    """Rows {workload, kernel: {median, min, max, runs}, ratio} from
+    {kernel: [{workload: figure} per run]}; ratio = first kernel's median
+    over the second's (absent when that is 0 or there is one kernel)."""
     table = []
-    for n in names:
+    for n in runs[kernels[0]][0]:
         row = {"workload": n}
         for k in kernels:
             vals = [r[n] for r in runs[k]]
@@ -309,22 +320,23 @@ def main():
         if len(kernels) == 2 and row[kernels[1]]["median"]:
             row["ratio"] = row[kernels[0]]["median"] / row[kernels[1]]["median"]
         table.append(row)
-    os.makedirs(BENCH, exist_ok=True)
-    with open(os.path.join(BENCH, "results.json"), "w") as f:
-        json.dump({"args": dict(vars(args), workloads=sorted(args.workloads)),
-                   "workloads": table}, f, indent=1)
+    return table
 
+
+def format_table(table, kernels, nruns):
+    """The printed table: one line per workload, median [min-max] per kernel
+    and the ratio (nan where there is none)."""
     w = max(len(r["workload"]) for r in table)
     head = f"{'workload':<{w}}  " + "  ".join(f"{k:>22}" for k in kernels) + "   ratio"
-    print(head)
-    print("-" * len(head))
+    lines = [head, "-" * len(head)]
     for r in table:
         cells = "  ".join(f"{r[k]['median']:>9.3f} [{r[k]['min']:.3f}-{r[k]['max']:.3f}]"
                           .rjust(22) for k in kernels)
-        print(f"{r['workload']:<{w}}  {cells}   {r.get('ratio', float('nan')):.3f}")
-    print("Seconds unless the name says otherwise; median [min-max] of "
-          f"{args.runs} runs each; ratio = {kernels[0]}/{kernels[-1]}; "
-          f"results: {BENCH}/results.json")
+        lines.append(f"{r['workload']:<{w}}  {cells}   {r.get('ratio', float('nan')):.3f}")
+    lines.append("Seconds unless the name says otherwise; median [min-max] of "
+                 f"{nruns} runs each; ratio = {kernels[0]}/{kernels[-1]}; "
+                 f"results: {BENCH}/results.json")
+    return lines
 
 
 if __name__ == "__main__":

@@ -30,6 +30,7 @@ import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tests"))
+import ktap  # noqa: E402
 import vm as vmlib  # noqa: E402
 
 TOP = vmlib.TOP
@@ -157,29 +158,33 @@ def leak_check(results, vm, name):
                        diag="\n".join(("".join(leaks) or out).splitlines()[:40]))
 
 
+def base_tree():
+    """The unpacked base kernel tree (make tree)."""
+    with open(os.path.join(BUILD, "base/current")) as f:
+        return f.read().strip()
+
+
 # ---- kunit ---------------------------------------------------------------
 
-KTAP_CASE = re.compile(r"^ {4}(not )?ok \d+ (\S+)(.*)$")
+# The suite of our own KUnit tests (mm/memory_hotplug_test.c).
+OUR_SUITE = "memory_hotplug"
 
 
 def kunit_layer(results, console, args):
-    """Report each KUnit case (suite level: '# Subtest: NAME') from the console."""
-    suite, seen = None, 0
-    for raw in console.splitlines():
-        line = re.sub(r"^\[\s*\d+\.\d+\]\s?", "", raw)
-        m = re.match(r"^ {4}# Subtest: (\S+)", line)
-        if m:
-            suite = m.group(1)
-            continue
-        m = KTAP_CASE.match(line)
-        if m and suite:
-            seen += 1
-            name = f"kunit/{suite}: {m.group(2)}"
-            if not selected(args, name):
-                continue
-            skip = m.group(3).split("# SKIP", 1)[1].strip() if "# SKIP" in m.group(3) else None
-            results.result(not m.group(1), name, skip=skip)
-    if not seen:
+    """Report each KUnit case the kernel printed at boot, as the base tree's
+    kunit_parser reads it. A KERNEL=ours kernel without our suite fails."""
+    cases = ktap.kunit_cases(ktap.load_parser(base_tree()), console)
+    for suite, case, status, detail in cases:
+        name = f"kunit/{suite}: {case}"
+        if selected(args, name):
+            results.result(status == "ok", name, skip=detail if status == "skip" else None,
+                           diag=detail)
+    if args.kernel == "ours" and selected(args, f"kunit/{OUR_SUITE}"):
+        results.result(any(suite == OUR_SUITE for suite, _, _, _ in cases),
+                       f"kunit/{OUR_SUITE}: the suite ran",
+                       diag="no KUnit results of it on the console: is "
+                            "CONFIG_MEMORY_HOTPLUG_KUNIT_TEST in the config?")
+    elif not cases:
         results.note("kunit: this kernel has no KUnit suites")
 
 
@@ -272,9 +277,8 @@ def guest_layers(results, args):
                 return
         name = "base/mem-on-off-test.sh"
         if "base" in args.layers and selected(args, name):
-            base = open(os.path.join(BUILD, "base/current")).read().strip()
             run_program(results, vm, name,
-                        f"exec bash {base}/tools/testing/selftests/memory-hotplug/"
+                        f"exec bash {base_tree()}/tools/testing/selftests/memory-hotplug/"
                         "mem-on-off-test.sh", args.timeout)
         results.result(not vm.splats(vm.console()), "guest: kernel log clean all along")
         leak_check(results, vm, "guest")
