@@ -51,7 +51,6 @@ def kunit_cases(parser, console):
             if status == "skip":
                 detail = skip_reason(console, case.name)
             elif status == "not ok":
-                detail = "\n".join(case.log[-12:]) or \
-                    case.status.name
+                detail = "\n".join(case.log[-12:]) or case.status.name
             out.append((suite.name, case.name, status, detail))
     return out

@@ -1085,10 +1085,10 @@ int add_memory_resource(int nid, struct resource *res, mhp_t mhp_flags)
 					  PFN_UP(start + size - 1),
 					  MEMINIT_HOTPLUG);
 
-	/* Onlining takes mem_hotplug_lock per block. */
 	if (mhp_flags & MHP_MERGE_RESOURCE)
 		merge_system_ram_resource(res);
 
+	/* Onlining takes mem_hotplug_lock per block. */
 	online_type = mhp_get_default_online_type();
 	if (online_type != MMOP_OFFLINE)
 		walk_memory_blocks(start, size, &online_type,

@@ -2,25 +2,16 @@
 PNP0C80 device bound to the DIMM's memory blocks, a "System RAM" resource
 and a firmware memmap entry) and that device_del takes all of it away."""
 
-from guest import (blocks, block_table, covers, firmware_memmap, meminfo, plug,
+from guest import (ACPI, blocks, block_table, bound, covers, firmware_memmap, meminfo, plug,
                    sane, set_auto_online, settle, system_ram, unplug, wait_for)
 
 VM = dict(mem="2G")
-
-ACPI = "/sys/bus/acpi/devices"
 
 
 def acpi_memory_devices(vm):
     """{PNP0C80 device name: _STA status} as the guest's ACPI layer sees them."""
     out = vm.sh(f"cd {ACPI} && for d in PNP0C80:*; do echo $d $(cat $d/status); done")
     return dict(line.split() for line in out.splitlines())
-
-
-def bound_blocks(vm, name):
-    """Block ids the ACPI device's physical_node links point to."""
-    out = vm.sh(f"cd {ACPI}/{name}/ && for l in physical_node*; do "
-                "[ -e $l ] && basename $(readlink $l); done; true")
-    return sorted(int(w[len("memory"):]) for w in out.split() if w.startswith("memory"))
 
 
 def dimm_range(vm, dev):
@@ -42,7 +33,7 @@ def test_plug_creates_acpi_device_and_ranges(vm, t):
     present = [n for n, s in acpi1.items() if s == "15" and acpi0.get(n) != "15"]
     t.eq(len(present), 1, "exactly one PNP0C80 device became present (_STA 15)")
     if present:
-        t.eq(bound_blocks(vm, present[0]), ids,
+        t.eq(bound(vm).get(present[0], []), ids,
              "the PNP0C80 device is bound to exactly the DIMM's blocks (physical_node links)")
         rc, out = vm.run(f"readlink -f /sys/devices/system/memory/memory{ids[0]}/firmware_node")
         t.ok(out.strip().endswith("/" + present[0]),
