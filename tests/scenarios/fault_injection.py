@@ -78,14 +78,24 @@ VMEM_SIZE = 256 << 20
 FAR = 1000000                # a fail-nth no path reaches: counts fault points
 ULONG_MAX = (1 << 64) - 1
 
-# Allocations under this function are never failed (the stack-trace filter's
-# reject range): x86's direct-map code under it (phys_p4d_init() ..
-# phys_pmd_init() in arch/x86/mm/init_64.c) uses the page table that
-# alloc_low_page() returns without checking for NULL, so a failure there is
-# an Oops in the base's arch code, on both kernels, whatever the hotplug
-# core does. (alloc_low_pages() itself tail-calls the page allocator: it is
-# not on the stack when the allocation fails.)
-UNCHECKED = "init_memory_mapping"
+# Allocations under these are never failed (the stack-trace filter's reject
+# range, one per fault type), because the base code there does not survive
+# the failure, on both kernels, whatever the hotplug code does:
+# - fail_page_alloc: x86's direct-map code under init_memory_mapping()
+#   (phys_p4d_init() .. phys_pmd_init() in arch/x86/mm/init_64.c) uses the
+#   page table that alloc_low_page() returns without checking for NULL: an
+#   Oops. (alloc_low_pages() tail-calls the page allocator: it is not on the
+#   stack when the allocation fails.)
+# - failslab: ACPICA, the AML interpreter that runs the DIMM's _STA/_CRS.
+#   acpi_ds_call_control_method() ends a Serialized method whose walk state
+#   it could not allocate with acpi_ds_terminate_control_method(obj, NULL),
+#   which releases the method's mutex only when given a walk state: QEMU's
+#   \_SB.MHPC.MCRS (Serialized, called by every slot's _CRS) then stays
+#   locked, and the next _CRS of any memory device waits for it forever in
+#   acpi_ex_system_wait_mutex(), holding acpi_scan_lock (seen at attempt 83
+#   of 200). Its other AE_NO_MEMORY paths leak parse ops (kmemleak).
+UNCHECKED_PAGE = "init_memory_mapping"
+ACPICA_DIR = "drivers/acpi/acpica"
 
 # The stack-trace filter's ranges per path: the text of these object files
 # (those of them the build has; ours splits its core in three, linked one
@@ -330,7 +340,7 @@ class Faults:
         self.vm = vm
         self.filter = False
         self.ranges = {}
-        self.reject = (0, 0)
+        self.reject = {"failslab": (0, 0), "fail_page_alloc": (0, 0)}
 
     def setup(self):
         out = self.vm.sh(f"""
@@ -343,8 +353,19 @@ echo 0 > {DBG}/fail_page_alloc/min-order
 [ -e {DBG}/failslab/require-start ] && echo FILTER; true""")
         self.filter = "FILTER" in out
         if self.filter:
-            self.reject = self.symbol_extent(UNCHECKED)
+            self.reject["fail_page_alloc"] = self.symbol_extent(UNCHECKED_PAGE)
+            self.reject["failslab"] = self.acpica_extent()
         return "NTH" in out
+
+    def acpica_extent(self):
+        """[start, end) of ACPICA's text (its objects are linked one after
+        the other); (0, 0) if the build has none."""
+        out_dir = os.path.join(vmlib.BUILD, "kernel", self.vm.kernel)
+        src = os.path.join(out_dir, ACPICA_DIR)
+        objs = sorted(os.path.join(ACPICA_DIR, f) for f in os.listdir(src)
+                      if f.endswith(".o") and f != "built-in.o") if os.path.isdir(src) else []
+        rng = self.text_range(objs) if objs else None
+        return rng[:2] if rng else (0, 0)
 
     def symbol_extent(self, name):
         """[start, end) of the text symbol name, from /proc/kallsyms (the
@@ -368,12 +389,14 @@ echo 1 > {DBG}/fail_page_alloc/min-order""")
         if not self.filter:
             return ""
         lo, hi = rng[:2] if rng else (0, ULONG_MAX)
-        rlo, rhi = self.reject if rng else (0, 0)
-        return (f"for a in failslab fail_page_alloc; do d={DBG}/$a; "
-                f"echo 32 > $d/stacktrace-depth; echo 0 > $d/require-start; "
-                f"echo {hi} > $d/require-end; echo {lo} > $d/require-start; "
-                f"echo 0 > $d/reject-start; echo {rhi} > $d/reject-end; "
-                f"echo {rlo} > $d/reject-start; done\n")
+        script = ""
+        for a, (rlo, rhi) in self.reject.items():
+            rlo, rhi = (rlo, rhi) if rng else (0, 0)
+            script += (f"d={DBG}/{a}; echo 32 > $d/stacktrace-depth; "
+                       f"echo 0 > $d/require-start; echo {hi} > $d/require-end; "
+                       f"echo {lo} > $d/require-start; echo 0 > $d/reject-start; "
+                       f"echo {rhi} > $d/reject-end; echo {rlo} > $d/reject-start\n")
+        return script
 
     def set_range(self, rng):
         if self.filter:
