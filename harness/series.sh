@@ -41,7 +41,7 @@ signoff="Signed-off-by: $GIT_AUTHOR_NAME <$GIT_AUTHOR_EMAIL>"
 # lines);subject. The body is in group_body below. A header goes in the
 # group of the code that implements it; two groups whose files need each
 # other to build must become one group, or the series is not bisectable.
-SERIES_GROUPS='core;^(include/linux/memory(_hotplug)?\.h|drivers/base/|mm/);mm/memory_hotplug: the core and the memory block devices written anew
+SERIES_GROUPS='core;^(include/linux/memory(_hotplug)?\.h|include/trace/events/memory_hotplug\.h|drivers/base/|mm/);mm/memory_hotplug: the core and the memory block devices written anew
 acpi;^drivers/acpi/;ACPI: memhotplug: the PNP0C80 memory device driver written anew
 docs;^Documentation/;Documentation/mm: memory hot(un)plug guides written anew
 selftests;^tools/testing/selftests/;selftests/memory-hotplug: tests of the sysfs ABI, onlining and offlining'
@@ -61,6 +61,12 @@ implementation of the same user-visible ABI (files, accepted words, error
 codes) and of the same interface to the rest of the kernel: the exported
 functions keep their names and contracts, so every caller builds and
 behaves as before.
+
+Added beside that ABI, with defaults that keep 6.12's behaviour: why an
+offline failed (memoryN/offline_failure, one closed set of reasons shared
+with the log line and the tracepoints), event counters
+(/sys/devices/system/memory/stats), memory_hotplug.offline_timeout_ms
+(0: try until a signal) and the memory_hotplug:* trace events.
 EOF
 		;;
 	acpi) cat <<'EOF'

@@ -58,6 +58,7 @@
 #include <linux/cpu.h>
 #include <linux/export.h>
 #include <linux/firmware-map.h>
+#include <linux/ktime.h>
 #include <linux/ioport.h>
 #include <linux/memblock.h>
 #include <linux/memory.h>
@@ -74,6 +75,9 @@
 
 #include "internal.h"
 #include "memory_hotplug_internal.h"
+
+#define CREATE_TRACE_POINTS
+#include <trace/events/memory_hotplug.h>
 
 /* ===== locks ============================================================ */
 
@@ -998,21 +1002,8 @@ static int auto_online_block_cb(struct memory_block *mem, void *arg)
 	return device_online(&mem->dev);
 }
 
-/**
- * add_memory_resource() - add the memory of a claimed resource
- * @nid: node of the memory, or a memory group id with MHP_NID_IS_MGID
- * @res: a busy "System RAM" resource covering whole memory blocks
- * @mhp_flags: MHP_* flags
- *
- * Creates the memmap and the memory block devices of the range, brings
- * its node online if needed, adds the /sys/firmware/memmap entry (for
- * plain "System RAM") and onlines the blocks as auto_online_blocks says.
- * Failing to online does not fail the add. Called with
- * device_hotplug_lock held.
- *
- * Return: 0, or a negative errno with everything as it was.
- */
-int add_memory_resource(int nid, struct resource *res, mhp_t mhp_flags)
+/* add_memory_resource() without the tracepoints: see there. */
+static int mhp_add_resource(int nid, struct resource *res, mhp_t mhp_flags)
 {
 	const u64 start = res->start, size = resource_size(res);
 	const bool firmware_entry = !strcmp(res->name, "System RAM");
@@ -1107,6 +1098,32 @@ undo_memblock:
 	mhp_memblock_remove(start, size);
 unlock:
 	mem_hotplug_done();
+	return ret;
+}
+
+/**
+ * add_memory_resource() - add the memory of a claimed resource
+ * @nid: node of the memory, or a memory group id with MHP_NID_IS_MGID
+ * @res: a busy "System RAM" resource covering whole memory blocks
+ * @mhp_flags: MHP_* flags
+ *
+ * Creates the memmap and the memory block devices of the range, brings
+ * its node online if needed, adds the /sys/firmware/memmap entry (for
+ * plain "System RAM") and onlines the blocks as auto_online_blocks says.
+ * Failing to online does not fail the add. Called with
+ * device_hotplug_lock held.
+ *
+ * Return: 0, or a negative errno with everything as it was.
+ */
+int add_memory_resource(int nid, struct resource *res, mhp_t mhp_flags)
+{
+	const u64 begin = ktime_get_ns();
+	int ret;
+
+	trace_mhp_add_begin(res->start, resource_size(res), nid);
+	ret = mhp_add_resource(nid, res, mhp_flags);
+	trace_mhp_add_end(res->start, resource_size(res), ret,
+			  ktime_get_ns() - begin);
 	return ret;
 }
 
@@ -1257,11 +1274,8 @@ static int block_offline_cb(struct memory_block *mem, void *arg)
 	return -EBUSY;
 }
 
-/*
- * Remove [start, start + size) if all its blocks are offline; otherwise
- * -EBUSY and nothing changes. Called with device_hotplug_lock held.
- */
-static int mhp_remove_range(u64 start, u64 size)
+/* mhp_remove_range() without the tracepoints: see there. */
+static int mhp_do_remove_range(u64 start, u64 size)
 {
 	int nid = NUMA_NO_NODE;
 	LIST_HEAD(altmaps);
@@ -1288,6 +1302,21 @@ static int mhp_remove_range(u64 start, u64 size)
 		try_offline_node(nid);
 	mem_hotplug_done();
 	return 0;
+}
+
+/*
+ * Remove [start, start + size) if all its blocks are offline; otherwise
+ * -EBUSY and nothing changes. Called with device_hotplug_lock held.
+ */
+static int mhp_remove_range(u64 start, u64 size)
+{
+	const u64 begin = ktime_get_ns();
+	int ret;
+
+	trace_mhp_remove_begin(start, size, NUMA_NO_NODE);
+	ret = mhp_do_remove_range(start, size);
+	trace_mhp_remove_end(start, size, ret, ktime_get_ns() - begin);
+	return ret;
 }
 
 /**

@@ -21,6 +21,8 @@
 #include <linux/memory_hotplug.h>
 #include <linux/migrate.h>
 #include <linux/mmzone.h>
+#include <linux/ktime.h>
+#include <linux/moduleparam.h>
 #include <linux/mutex.h>
 #include <linux/page-isolation.h>
 #include <linux/ratelimit.h>
@@ -32,6 +34,8 @@
 #include "internal.h"
 #include "memory_hotplug_internal.h"
 #include "shuffle.h"
+
+#include <trace/events/memory_hotplug.h>
 
 /* ===== handing pages to the allocator =================================== */
 
@@ -138,22 +142,9 @@ static void mhp_count_isolated(struct zone *zone, long nr_pageblocks)
 
 /* ===== online =========================================================== */
 
-/**
- * online_pages() - make an added range usable by the page allocator
- * @pfn: first pfn, pageblock aligned
- * @nr_pages: number of pages; the range ends on a section boundary
- * @zone: the zone to online to (zone_for_pfn_range())
- * @group: the memory group of the range, or NULL
- *
- * The range joins @zone isolated, the notifiers may veto, then the pages
- * go to the allocator, the zone/node become populated as needed (per-cpu
- * lists, zonelists, node states, kswapd and kcompactd) and watermarks are
- * recomputed. Called with mem_hotplug_lock held for write.
- *
- * Return: 0, or a negative errno with the range offline and out of @zone.
- */
-int online_pages(unsigned long pfn, unsigned long nr_pages, struct zone *zone,
-		 struct memory_group *group)
+/* online_pages() without the tracepoints: see there. */
+static int mhp_online_pages(unsigned long pfn, unsigned long nr_pages,
+			    struct zone *zone, struct memory_group *group)
 {
 	const int nid = zone_to_nid(zone);
 	struct memory_notify arg = {
@@ -213,15 +204,118 @@ int online_pages(unsigned long pfn, unsigned long nr_pages, struct zone *zone,
 	return 0;
 }
 
+/**
+ * online_pages() - make an added range usable by the page allocator
+ * @pfn: first pfn, pageblock aligned
+ * @nr_pages: number of pages; the range ends on a section boundary
+ * @zone: the zone to online to (zone_for_pfn_range())
+ * @group: the memory group of the range, or NULL
+ *
+ * The range joins @zone isolated, the notifiers may veto, then the pages
+ * go to the allocator, the zone/node become populated as needed (per-cpu
+ * lists, zonelists, node states, kswapd and kcompactd) and watermarks are
+ * recomputed. Called with mem_hotplug_lock held for write.
+ *
+ * Return: 0, or a negative errno with the range offline and out of @zone.
+ */
+int online_pages(unsigned long pfn, unsigned long nr_pages, struct zone *zone,
+		 struct memory_group *group)
+{
+	const u64 begin = ktime_get_ns();
+	int ret;
+
+	trace_mhp_online_begin(pfn, nr_pages, zone);
+	ret = mhp_online_pages(pfn, nr_pages, zone, group);
+	trace_mhp_online_end(pfn, nr_pages, zone, ret, ktime_get_ns() - begin);
+	return ret;
+}
+
 /* ===== offline ========================================================== */
+
+/* The words of enum mhp_offline_reason: ABI, see the admin guide. */
+static const char * const mhp_offline_reason_names[] = {
+	[MHP_OFFLINE_NONE]	= "none",
+	[MHP_OFFLINE_UNMOVABLE]	= "unmovable",
+	[MHP_OFFLINE_ISOLATION]	= "isolation",
+	[MHP_OFFLINE_HUGETLB]	= "hugetlb",
+	[MHP_OFFLINE_NOTIFIER]	= "notifier",
+	[MHP_OFFLINE_SIGNAL]	= "signal",
+	[MHP_OFFLINE_TIMEOUT]	= "timeout",
+	[MHP_OFFLINE_HOLES]	= "holes",
+	[MHP_OFFLINE_ZONES]	= "zones",
+};
+
+static_assert(ARRAY_SIZE(mhp_offline_reason_names) == MHP_OFFLINE_NR_REASONS);
+
+/* The words of enum mhp_page_kind: ABI as well. */
+static const char * const mhp_page_kind_names[] = {
+	[MHP_PAGE_NONE]		= "none",
+	[MHP_PAGE_SLAB]		= "slab",
+	[MHP_PAGE_PAGETABLE]	= "pagetable",
+	[MHP_PAGE_RESERVED]	= "reserved",
+	[MHP_PAGE_HUGETLB]	= "hugetlb",
+	[MHP_PAGE_DRIVER]	= "driver",
+	[MHP_PAGE_PINNED]	= "pinned",
+	[MHP_PAGE_USER]		= "user",
+	[MHP_PAGE_MOVABLE]	= "movable",
+	[MHP_PAGE_KERNEL]	= "kernel",
+};
+
+static_assert(ARRAY_SIZE(mhp_page_kind_names) == MHP_PAGE_NR_KINDS);
+
+/**
+ * mhp_offline_reason_name() - the word user space sees for a reason
+ * @reason: an offline failure reason
+ *
+ * Return: the reason's word ("unmovable", "signal", ...), "?" if invalid.
+ */
+const char *mhp_offline_reason_name(enum mhp_offline_reason reason)
+{
+	if ((unsigned int)reason >= MHP_OFFLINE_NR_REASONS)
+		return "?";
+	return mhp_offline_reason_names[reason] ?: "?";
+}
+
+/**
+ * mhp_page_kind_name() - the word user space sees for a kind of page
+ * @kind: what a page in the way is
+ *
+ * Return: the kind's word ("slab", "pinned", ...), "?" if invalid.
+ */
+const char *mhp_page_kind_name(enum mhp_page_kind kind)
+{
+	if ((unsigned int)kind >= MHP_PAGE_NR_KINDS)
+		return "?";
+	return mhp_page_kind_names[kind] ?: "?";
+}
 
 #ifdef CONFIG_MEMORY_HOTREMOVE
 
-/* Why offlining stopped, for the one line it logs. */
-struct mhp_offline_failure {
-	const char *reason;
-	unsigned long pfn;	/* the page to blame, or ULONG_MAX */
+/*
+ * memory_hotplug.offline_timeout_ms: how long an offline may try to empty
+ * its range before it gives up with -EBUSY (reason "timeout"). 0, the
+ * default, tries until a signal, as 6.12 does. Read once per attempt.
+ */
+static unsigned int offline_timeout_ms;
+
+static int offline_timeout_set(const char *val, const struct kernel_param *kp)
+{
+	unsigned int ms;
+
+	if (kstrtouint(val, 0, &ms))
+		return -EINVAL;
+	WRITE_ONCE(offline_timeout_ms, ms);
+	return 0;
+}
+
+static const struct kernel_param_ops offline_timeout_ops = {
+	.set = offline_timeout_set,
+	.get = param_get_uint,
 };
+module_param_cb(offline_timeout_ms, &offline_timeout_ops, &offline_timeout_ms,
+		0644);
+MODULE_PARM_DESC(offline_timeout_ms,
+		 "Give up an offline that has not emptied its range after this many milliseconds (0: only a signal ends it)");
 
 static int count_ram_cb(unsigned long start_pfn, unsigned long nr_pages,
 			void *arg)
@@ -361,9 +455,10 @@ put:
 /*
  * Migrate the movable folios of [start_pfn, end_pfn) to other memory: to
  * another node with memory if there is one, else to the same node.
- * Failures are retried by the caller.
+ * Failures are retried by the caller; @report counts both.
  */
-static void mhp_migrate_range(unsigned long start_pfn, unsigned long end_pfn)
+static void mhp_migrate_range(unsigned long start_pfn, unsigned long end_pfn,
+			      struct mhp_offline_report *report)
 {
 	nodemask_t targets = node_states[N_MEMORY];
 	struct migration_target_control mtc = {
@@ -371,6 +466,7 @@ static void mhp_migrate_range(unsigned long start_pfn, unsigned long end_pfn)
 		.gfp_mask = GFP_USER | __GFP_MOVABLE | __GFP_RETRY_MAYFAIL,
 		.reason = MR_MEMORY_HOTPLUG,
 	};
+	unsigned int nr_succeeded = 0;
 	struct folio *folio;
 	LIST_HEAD(list);
 	int ret;
@@ -387,13 +483,15 @@ static void mhp_migrate_range(unsigned long start_pfn, unsigned long end_pfn)
 
 	ret = migrate_pages(&list, alloc_migration_target, NULL,
 			    (unsigned long)&mtc, MIGRATE_SYNC,
-			    MR_MEMORY_HOTPLUG, NULL);
+			    MR_MEMORY_HOTPLUG, &nr_succeeded);
+	report->nr_migrated += nr_succeeded;
 	if (!ret)
 		return;
 
 	list_for_each_entry(folio, &list, lru) {
+		report->nr_migrate_failed += folio_nr_pages(folio);
 		if (!__ratelimit(&mhp_migrate_rs))
-			break;
+			continue;
 		pr_info("memory offline: migrating pfn %#lx failed: %d\n",
 			folio_pfn(folio), ret);
 		dump_page(&folio->page, "memory offline: migration failed");
@@ -402,45 +500,165 @@ static void mhp_migrate_range(unsigned long start_pfn, unsigned long end_pfn)
 }
 
 /*
+ * What @page is, for a report on what keeps a range from going offline.
+ * Read without a reference: a page that changes meanwhile is named by what
+ * it was a moment ago, which is all a report can say anyway.
+ */
+static enum mhp_page_kind mhp_page_kind(struct page *page)
+{
+	struct folio *folio = page_folio(page);
+
+	if (folio_test_slab(folio))
+		return MHP_PAGE_SLAB;
+	if (folio_test_hugetlb(folio))
+		return MHP_PAGE_HUGETLB;
+	if (PageTable(page))
+		return MHP_PAGE_PAGETABLE;
+	if (PageOffline(page))
+		return MHP_PAGE_DRIVER;
+	if (!PageCompound(page) && PageReserved(page))
+		return MHP_PAGE_RESERVED;
+	if (folio_test_lru(folio) || folio_mapped(folio))
+		return folio_maybe_dma_pinned(folio) ? MHP_PAGE_PINNED :
+						       MHP_PAGE_USER;
+	if (__folio_test_movable(folio))
+		return MHP_PAGE_MOVABLE;
+	return MHP_PAGE_KERNEL;
+}
+
+/* Pages a range can go offline with: free, given up by a driver, poisoned. */
+static bool mhp_page_gone(struct page *page, unsigned long *pfn)
+{
+	if (mhp_skip_free_block(page, pfn))
+		return true;
+	if (PageOffline(page) && !page_count(page))
+		return true;
+	return PageHWPoison(page) && !page_count(page);
+}
+
+/*
+ * Name in @report the first page of [start_pfn, end_pfn) that keeps the
+ * range from going offline; with @unmovable_only, skip pages migration
+ * could move (the isolation refused the range for another one). Leaves
+ * @report alone if there is none.
+ *
+ * Return: true if a page was named.
+ */
+static bool mhp_blame_page(unsigned long start_pfn, unsigned long end_pfn,
+			   bool unmovable_only,
+			   struct mhp_offline_report *report)
+{
+	unsigned long pfn;
+
+	for (pfn = start_pfn; pfn < end_pfn; pfn++) {
+		enum mhp_page_kind kind;
+		struct page *page;
+
+		if (!pfn_valid(pfn))
+			continue;
+		page = pfn_to_page(pfn);
+		if (mhp_page_gone(page, &pfn))
+			continue;
+		kind = mhp_page_kind(page);
+		if (unmovable_only &&
+		    (kind == MHP_PAGE_USER || kind == MHP_PAGE_MOVABLE ||
+		     (kind == MHP_PAGE_HUGETLB &&
+		      folio_test_hugetlb_migratable(page_folio(page)))))
+			continue;
+		report->pfn = pfn;
+		report->kind = kind;
+		return true;
+	}
+	return false;
+}
+
+/* Pages of [start_pfn, end_pfn) still in the way, for the pass tracepoint. */
+static unsigned long mhp_count_left(unsigned long start_pfn,
+				    unsigned long end_pfn)
+{
+	unsigned long pfn, left = 0;
+
+	for (pfn = start_pfn; pfn < end_pfn; pfn++) {
+		if (pfn_valid(pfn) && !mhp_page_gone(pfn_to_page(pfn), &pfn))
+			left++;
+	}
+	return left;
+}
+
+/* Has the offline_timeout_ms deadline (jiffies; 0: none) passed? */
+static bool mhp_past(unsigned long deadline)
+{
+	return deadline && time_after(jiffies, deadline);
+}
+
+/* End mhp_evacuate() for @reason, naming a page still in the way. */
+static int mhp_evacuate_stop(unsigned long start_pfn, unsigned long end_pfn,
+			     enum mhp_offline_reason reason,
+			     struct mhp_offline_report *report)
+{
+	report->reason = reason;
+	mhp_blame_page(start_pfn, end_pfn, false, report);
+	return reason == MHP_OFFLINE_SIGNAL ? -EINTR : -EBUSY;
+}
+
+/*
  * Move everything movable out of the isolated range until it holds only
- * free (or skippable) pages. Loops as long as progress is possible; a
- * signal or a page that can never move ends it.
+ * free (or skippable) pages. Loops as long as it takes; a signal, the
+ * @deadline (jiffies, 0 for none) or a page that can never move ends it,
+ * named in @report. Only a range with work left can run out of time: an
+ * empty one always goes offline.
  */
 static int mhp_evacuate(unsigned long start_pfn, unsigned long end_pfn,
-			struct mhp_offline_failure *why)
+			unsigned long deadline,
+			struct mhp_offline_report *report)
 {
+	unsigned int pass = 0;
 	unsigned long pfn;
 	int ret;
 
-	do {
+	for (;;) {
 		for (pfn = start_pfn;; ) {
 			/* Any signal, not only fatal ones: user space relies on it. */
-			if (signal_pending(current)) {
-				why->reason = "interrupted by a signal";
-				return -EINTR;
-			}
+			if (signal_pending(current))
+				return mhp_evacuate_stop(start_pfn, end_pfn,
+							 MHP_OFFLINE_SIGNAL,
+							 report);
 			cond_resched();
 
 			ret = mhp_next_movable(pfn, end_pfn, &pfn);
 			if (ret == -ENOENT)
 				break;
 			if (ret) {
-				why->reason = "unmovable page";
-				why->pfn = pfn;
+				report->reason = MHP_OFFLINE_UNMOVABLE;
+				report->pfn = pfn;
+				report->kind = mhp_page_kind(pfn_to_page(pfn));
 				return ret;
 			}
-			mhp_migrate_range(pfn, end_pfn);
+			if (mhp_past(deadline))
+				return mhp_evacuate_stop(start_pfn, end_pfn,
+							 MHP_OFFLINE_TIMEOUT,
+							 report);
+			mhp_migrate_range(pfn, end_pfn, report);
 		}
 
 		/* Free huge pages would keep the pages out of the buddy. */
 		ret = dissolve_free_hugetlb_folios(start_pfn, end_pfn);
 		if (ret) {
-			why->reason = "free huge pages could not be dissolved";
+			report->reason = MHP_OFFLINE_HUGETLB;
+			mhp_blame_page(start_pfn, end_pfn, false, report);
 			return ret;
 		}
-	} while (test_pages_isolated(start_pfn, end_pfn, MEMORY_OFFLINE));
-
-	return 0;
+		if (trace_mhp_offline_pass_enabled())
+			trace_mhp_offline_pass(start_pfn, end_pfn - start_pfn,
+					       ++pass,
+					       mhp_count_left(start_pfn, end_pfn),
+					       report->nr_migrated);
+		if (!test_pages_isolated(start_pfn, end_pfn, MEMORY_OFFLINE))
+			return 0;
+		if (mhp_past(deadline))
+			return mhp_evacuate_stop(start_pfn, end_pfn,
+						 MHP_OFFLINE_TIMEOUT, report);
+	}
 }
 
 /*
@@ -448,20 +666,21 @@ static int mhp_evacuate(unsigned long start_pfn, unsigned long end_pfn,
  * pfn_valid() checks are needed later) and all in @zone.
  */
 static int mhp_offline_precheck(unsigned long start_pfn, unsigned long nr_pages,
-				struct zone *zone, struct mhp_offline_failure *why)
+				struct zone *zone,
+				struct mhp_offline_report *report)
 {
 	const unsigned long end_pfn = start_pfn + nr_pages;
 	unsigned long ram = 0;
 
 	walk_system_ram_range(start_pfn, nr_pages, &ram, count_ram_cb);
 	if (ram != nr_pages) {
-		why->reason = "the range has holes";
+		report->reason = MHP_OFFLINE_HOLES;
 		return -EINVAL;
 	}
 	/* The block layer only offlines single-zone blocks. */
 	if (WARN_ON_ONCE(page_zone(pfn_to_page(start_pfn)) != zone ||
 			 page_zone(pfn_to_page(end_pfn - 1)) != zone)) {
-		why->reason = "the range spans several zones";
+		report->reason = MHP_OFFLINE_ZONES;
 		return -EINVAL;
 	}
 	return 0;
@@ -507,43 +726,26 @@ static void mhp_finish_offline(unsigned long start_pfn, unsigned long nr_pages,
 	remove_pfn_range_from_zone(zone, start_pfn, nr_pages);
 }
 
-/**
- * offline_pages() - take a range away from the page allocator
- * @start_pfn: first pfn, pageblock aligned
- * @nr_pages: number of pages; the range ends on a section boundary
- * @zone: the zone the whole range is in
- * @group: the memory group of the range, or NULL
- *
- * Isolates the range, asks the notifiers, migrates everything movable
- * (LRU pages, movable driver pages, huge pages), dissolves free huge
- * pages, and retries until only free pages are left. Then the pages leave
- * the allocator, the zone and the present/managed counts. Called with
- * mem_hotplug_lock held for write.
- *
- * Return: 0; -EBUSY if a page cannot be moved or isolated; -EINTR on a
- * signal; -EINVAL for a range with holes; or a notifier's errno. On
- * failure the range is online as before and one line in the kernel log
- * says what stopped it (rate limited: a few lines per 30 s at most).
- */
-int offline_pages(unsigned long start_pfn, unsigned long nr_pages,
-		  struct zone *zone, struct memory_group *group)
+/* offline_pages() without the report to the log and tracepoints. */
+static int mhp_offline_pages(unsigned long start_pfn, unsigned long nr_pages,
+			     struct zone *zone, struct memory_group *group,
+			     struct mhp_offline_report *report)
 {
 	const unsigned long end_pfn = start_pfn + nr_pages;
-	struct mhp_offline_failure why = { .pfn = ULONG_MAX };
+	const unsigned int timeout = READ_ONCE(offline_timeout_ms);
+	unsigned long deadline = 0;
 	struct memory_notify arg = {
 		.start_pfn = start_pfn,
 		.nr_pages = nr_pages,
 	};
 	int ret;
 
-	mem_hotplug_assert_write_held();
-	if (WARN_ON_ONCE(!nr_pages || !pageblock_aligned(start_pfn) ||
-			 !IS_ALIGNED(end_pfn, PAGES_PER_SECTION)))
-		return -EINVAL;
+	if (timeout)
+		deadline = jiffies + max(msecs_to_jiffies(timeout), 1UL);
 
-	ret = mhp_offline_precheck(start_pfn, nr_pages, zone, &why);
+	ret = mhp_offline_precheck(start_pfn, nr_pages, zone, report);
 	if (ret)
-		goto report;
+		return ret;
 
 	/* No page of the range may hide on a per-cpu list while isolating. */
 	zone_pcp_disable(zone);
@@ -551,25 +753,28 @@ int offline_pages(unsigned long start_pfn, unsigned long nr_pages,
 
 	/*
 	 * No REPORT_FAILURE: it would dump a page on every failed attempt;
-	 * the one rate-limited line below is the report.
+	 * the report names the page instead.
 	 */
 	ret = start_isolate_page_range(start_pfn, end_pfn, MIGRATE_MOVABLE,
 				       MEMORY_OFFLINE,
 				       GFP_USER | __GFP_MOVABLE |
 				       __GFP_RETRY_MAYFAIL);
 	if (ret) {
-		why.reason = "unmovable page (the range cannot be isolated)";
+		report->reason = mhp_blame_page(start_pfn, end_pfn, true,
+						report) ?
+				 MHP_OFFLINE_UNMOVABLE : MHP_OFFLINE_ISOLATION;
 		goto enable;
 	}
 
 	mhp_node_states_offline(zone, nr_pages, &arg);
-	ret = notifier_to_errno(memory_notify(MEM_GOING_OFFLINE, &arg));
+	ret = notifier_to_errno(memory_notify_veto(MEM_GOING_OFFLINE, &arg,
+						   &report->notifier));
 	if (ret) {
-		why.reason = "refused by a memory notifier";
+		report->reason = MHP_OFFLINE_NOTIFIER;
 		goto unisolate;
 	}
 
-	ret = mhp_evacuate(start_pfn, end_pfn, &why);
+	ret = mhp_evacuate(start_pfn, end_pfn, deadline, report);
 	if (ret)
 		goto unisolate;
 
@@ -582,17 +787,78 @@ unisolate:
 enable:
 	lru_cache_enable();
 	zone_pcp_enable(zone);
-report:
+	return ret;
+}
+
+/* The one rate-limited kernel log line of a failed offline. */
+static void mhp_log_offline_failure(unsigned long start_pfn,
+				    unsigned long nr_pages, int ret,
+				    const struct mhp_offline_report *report)
+{
+	const char *reason = mhp_offline_reason_name(report->reason);
+
 	if (!__ratelimit(&mhp_offline_rs))
-		return ret;
-	if (why.pfn != ULONG_MAX)
-		pr_info("offlining [mem %#llx-%#llx] failed (%d): %s at pfn %#lx\n",
-			PFN_PHYS(start_pfn), PFN_PHYS(end_pfn) - 1, ret,
-			why.reason, why.pfn);
+		return;
+	if (report->pfn != ULONG_MAX)
+		pr_info("offlining [mem %#llx-%#llx] failed (%d): reason=%s pfn=%#lx page=%s\n",
+			PFN_PHYS(start_pfn), PFN_PHYS(start_pfn + nr_pages) - 1,
+			ret, reason, report->pfn,
+			mhp_page_kind_name(report->kind));
+	else if (report->notifier)
+		pr_info("offlining [mem %#llx-%#llx] failed (%d): reason=%s notifier=%ps\n",
+			PFN_PHYS(start_pfn), PFN_PHYS(start_pfn + nr_pages) - 1,
+			ret, reason, report->notifier);
 	else
-		pr_info("offlining [mem %#llx-%#llx] failed (%d): %s\n",
-			PFN_PHYS(start_pfn), PFN_PHYS(end_pfn) - 1, ret,
-			why.reason);
+		pr_info("offlining [mem %#llx-%#llx] failed (%d): reason=%s\n",
+			PFN_PHYS(start_pfn), PFN_PHYS(start_pfn + nr_pages) - 1,
+			ret, reason);
+}
+
+/**
+ * offline_pages() - take a range away from the page allocator
+ * @start_pfn: first pfn, pageblock aligned
+ * @nr_pages: number of pages; the range ends on a section boundary
+ * @zone: the zone the whole range is in
+ * @group: the memory group of the range, or NULL
+ * @report: filled in with what the attempt did (pages migrated) and, on
+ *	failure, why (mhp_offline_report_init() first)
+ *
+ * Isolates the range, asks the notifiers, migrates everything movable
+ * (LRU pages, movable driver pages, huge pages), dissolves free huge
+ * pages, and retries until only free pages are left, a signal arrives or
+ * memory_hotplug.offline_timeout_ms runs out. Then the pages leave the
+ * allocator, the zone and the present/managed counts. Called with
+ * mem_hotplug_lock held for write.
+ *
+ * Return: 0; -EBUSY if a page cannot be moved or isolated, or on the
+ * timeout; -EINTR on a signal; -EINVAL for a range with holes; or a
+ * notifier's errno. On failure the range is online as before, @report
+ * says why, and one line in the kernel log says it too (rate limited: a
+ * few lines per 30 s at most).
+ */
+int offline_pages(unsigned long start_pfn, unsigned long nr_pages,
+		  struct zone *zone, struct memory_group *group,
+		  struct mhp_offline_report *report)
+{
+	const unsigned long end_pfn = start_pfn + nr_pages;
+	const u64 begin = ktime_get_ns();
+	int ret;
+
+	mem_hotplug_assert_write_held();
+	if (WARN_ON_ONCE(!nr_pages || !pageblock_aligned(start_pfn) ||
+			 !IS_ALIGNED(end_pfn, PAGES_PER_SECTION))) {
+		report->reason = MHP_OFFLINE_HOLES;
+		return -EINVAL;
+	}
+
+	trace_mhp_offline_begin(start_pfn, nr_pages, zone);
+	ret = mhp_offline_pages(start_pfn, nr_pages, zone, group, report);
+	if (ret) {
+		trace_mhp_offline_fail(start_pfn, nr_pages, ret, report);
+		mhp_log_offline_failure(start_pfn, nr_pages, ret, report);
+	}
+	trace_mhp_offline_end(start_pfn, nr_pages, zone, ret,
+			      ktime_get_ns() - begin);
 	return ret;
 }
 #endif /* CONFIG_MEMORY_HOTREMOVE */

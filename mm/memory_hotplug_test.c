@@ -2,7 +2,8 @@
 /*
  * KUnit tests for the pure logic of the memory hotplug core: parsing of
  * online types and parameters, the zone decisions of both online policies,
- * memmap_on_memory sizing and alignment, and range checks. None of them
+ * memmap_on_memory sizing and alignment, range checks, and the words of
+ * the offline failure reasons and page kinds. None of them
  * touches real memory, so they run at boot on any machine. One more pins
  * the contract of try_online_node() with cpu_up(); it changes node state
  * only where a possible node is offline, and undoes it.
@@ -13,6 +14,7 @@
 #include <linux/memory_hotplug.h>
 #include <linux/mm.h>
 #include <linux/nodemask.h>
+#include <linux/string.h>
 
 #include "memory_hotplug_internal.h"
 
@@ -250,6 +252,64 @@ static void mhp_test_try_online_node(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, node_online(nid));
 }
 
+/*
+ * The words of the failure reasons and page kinds are an ABI
+ * (memoryN/offline_failure, the stats file): each must be one non-empty
+ * word, all different, and "none" must be the zero value.
+ */
+static void mhp_test_check_words(struct kunit *test,
+				 const char *(*name)(unsigned int), unsigned int nr)
+{
+	unsigned int i, j;
+
+	KUNIT_EXPECT_STREQ(test, name(0), "none");
+	KUNIT_EXPECT_STREQ(test, name(nr), "?");
+	KUNIT_EXPECT_STREQ(test, name(UINT_MAX), "?");
+	for (i = 0; i < nr; i++) {
+		const char *w = name(i);
+
+		KUNIT_EXPECT_STRNEQ(test, w, "?");
+		KUNIT_EXPECT_GT(test, strlen(w), 0);
+		KUNIT_EXPECT_EQ(test, strcspn(w, " =\t\n"), strlen(w));
+		for (j = 0; j < i; j++)
+			KUNIT_EXPECT_STRNEQ(test, w, name(j));
+	}
+}
+
+static const char *mhp_test_reason(unsigned int i)
+{
+	return mhp_offline_reason_name(i);
+}
+
+static const char *mhp_test_kind(unsigned int i)
+{
+	return mhp_page_kind_name(i);
+}
+
+static void mhp_test_offline_words(struct kunit *test)
+{
+	mhp_test_check_words(test, mhp_test_reason, MHP_OFFLINE_NR_REASONS);
+	mhp_test_check_words(test, mhp_test_kind, MHP_PAGE_NR_KINDS);
+	KUNIT_EXPECT_STREQ(test, mhp_offline_reason_name(MHP_OFFLINE_TIMEOUT),
+			   "timeout");
+	KUNIT_EXPECT_STREQ(test, mhp_page_kind_name(MHP_PAGE_SLAB), "slab");
+}
+
+/* A fresh report says nothing failed and names no page. */
+static void mhp_test_report_init(struct kunit *test)
+{
+	struct mhp_offline_report report;
+
+	memset(&report, 0x5a, sizeof(report));
+	mhp_offline_report_init(&report);
+	KUNIT_EXPECT_EQ(test, report.reason, MHP_OFFLINE_NONE);
+	KUNIT_EXPECT_EQ(test, report.kind, MHP_PAGE_NONE);
+	KUNIT_EXPECT_EQ(test, report.pfn, ULONG_MAX);
+	KUNIT_EXPECT_NULL(test, report.notifier);
+	KUNIT_EXPECT_EQ(test, report.nr_migrated, 0);
+	KUNIT_EXPECT_EQ(test, report.nr_migrate_failed, 0);
+}
+
 static struct kunit_case mhp_test_cases[] = {
 	KUNIT_CASE(mhp_test_online_type),
 	KUNIT_CASE(mhp_test_memmap_mode),
@@ -261,6 +321,8 @@ static struct kunit_case mhp_test_cases[] = {
 	KUNIT_CASE(mhp_test_auto_movable_ratio),
 	KUNIT_CASE(mhp_test_auto_movable_groups),
 	KUNIT_CASE(mhp_test_try_online_node),
+	KUNIT_CASE(mhp_test_offline_words),
+	KUNIT_CASE(mhp_test_report_init),
 	{}
 };
 

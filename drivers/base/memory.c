@@ -41,7 +41,9 @@
 #include <linux/capability.h>
 #include <linux/crash_core.h>
 #include <linux/device.h>
+#include <linux/errname.h>
 #include <linux/init.h>
+#include <linux/kallsyms.h>
 #include <linux/kernel.h>
 #include <linux/memory.h>
 #include <linux/memory_hotplug.h>
@@ -51,6 +53,7 @@
 #include <linux/node.h>
 #include <linux/notifier.h>
 #include <linux/slab.h>
+#include <linux/spinlock.h>
 #include <linux/stat.h>
 #include <linux/sysfs.h>
 #include <linux/xarray.h>
@@ -67,6 +70,24 @@ static DEFINE_XARRAY(memory_blocks);
 static DEFINE_XARRAY_FLAGS(memory_groups, XA_FLAGS_ALLOC);
 /* XA_MARK_0 is the free-id mark of an allocating xarray: use the next one. */
 #define MGROUP_MARK_DYNAMIC	XA_MARK_1
+
+/*
+ * Guards the copies of &memory_block.offline_failure (and .offline_errno)
+ * into and out of the blocks: a reader of memoryN/offline_failure must not
+ * wait for an offline that may run until a signal, and must not see half a
+ * report. Innermost: nothing is taken or called with it held.
+ */
+static DEFINE_SPINLOCK(block_report_lock);
+
+/*
+ * Event counters of the stats file: blocks onlined and offlined, failed
+ * offlines per reason, pages migrated and failed migrations while
+ * offlining. Atomic: blocks change state concurrently, each under its own
+ * device lock.
+ */
+static atomic_long_t stat_onlined, stat_offlined;
+static atomic_long_t stat_migrated, stat_migrate_failed;
+static atomic_long_t stat_offline_failed[MHP_OFFLINE_NR_REASONS];
 
 static BLOCKING_NOTIFIER_HEAD(memory_chain);
 
@@ -212,6 +233,40 @@ int memory_notify(unsigned long val, void *v)
 	return blocking_notifier_call_chain(&memory_chain, val, v);
 }
 
+/**
+ * memory_notify_veto() - call the memory notifier chain, naming a refusal
+ * @val: the event, MEM_GOING_OFFLINE or MEM_GOING_ONLINE
+ * @v: the &struct memory_notify describing the range
+ * @who: set to the callback that refused, or to NULL
+ *
+ * Calls the callbacks in the order memory_notify() does and stops at the
+ * first one whose answer has NOTIFY_STOP_MASK set, so that a failed offline
+ * can say whose veto it was.
+ *
+ * Return: as memory_notify().
+ */
+int memory_notify_veto(unsigned long val, void *v, void **who)
+{
+	struct notifier_block *nb, *next;
+	int ret = NOTIFY_DONE;
+
+	*who = NULL;
+	down_read(&memory_chain.rwsem);
+	nb = rcu_dereference_protected(memory_chain.head,
+				       lockdep_is_held(&memory_chain.rwsem));
+	for (; nb; nb = next) {
+		next = rcu_dereference_protected(nb->next,
+						 lockdep_is_held(&memory_chain.rwsem));
+		ret = nb->notifier_call(nb, val, v);
+		if (ret & NOTIFY_STOP_MASK) {
+			*who = nb->notifier_call;
+			break;
+		}
+	}
+	up_read(&memory_chain.rwsem);
+	return ret;
+}
+
 /* --- onlining and offlining --------------------------------------------- */
 
 /*
@@ -295,7 +350,8 @@ unlock:
  * Offline @mem. Called with the block's device lock held; takes
  * mem_hotplug_lock.
  */
-static int block_offline(struct memory_block *mem)
+static int block_offline(struct memory_block *mem,
+			 struct mhp_offline_report *report)
 {
 	const unsigned long first = block_first_pfn(mem);
 	const unsigned long nr_memmap = block_vmemmap_pages(mem);
@@ -305,8 +361,10 @@ static int block_offline(struct memory_block *mem)
 
 	device_lock_assert(&mem->dev);
 	/* Memory of several zones or nodes: cannot be offlined. */
-	if (!mem->zone)
+	if (!mem->zone) {
+		report->reason = MHP_OFFLINE_ZONES;
 		return -EINVAL;
+	}
 
 	mem_hotplug_begin();
 	/*
@@ -318,7 +376,7 @@ static int block_offline(struct memory_block *mem)
 					  -(long)nr_memmap);
 
 	err = offline_pages(first + nr_memmap, nr - nr_memmap, mem->zone,
-			    mem->group);
+			    mem->group, report);
 	if (err) {
 		if (nr_memmap)
 			adjust_present_page_count(pfn_to_page(first),
@@ -336,6 +394,27 @@ unlock:
 }
 
 /*
+ * Keep what an offline attempt of @mem did: its failure (or none) for
+ * memoryN/offline_failure, its migrations and outcome for the stats file.
+ */
+static void block_record_offline(struct memory_block *mem,
+				 const struct mhp_offline_report *report,
+				 int err)
+{
+	atomic_long_add(report->nr_migrated, &stat_migrated);
+	atomic_long_add(report->nr_migrate_failed, &stat_migrate_failed);
+	if (!err)
+		atomic_long_inc(&stat_offlined);
+	else if (report->reason != MHP_OFFLINE_NONE)
+		atomic_long_inc(&stat_offline_failed[report->reason]);
+
+	spin_lock(&block_report_lock);
+	mem->offline_failure = *report;
+	mem->offline_errno = err;
+	spin_unlock(&block_report_lock);
+}
+
+/*
  * Move @mem from @from to @to (MEM_OFFLINE <-> MEM_ONLINE). On failure the
  * block keeps its old state. Called with the block's device lock held.
  */
@@ -343,6 +422,7 @@ static int block_change_state(struct memory_block *mem,
 			      enum memory_block_state from,
 			      enum memory_block_state to)
 {
+	struct mhp_offline_report report;
 	int err;
 
 	if (mem->state != from)
@@ -350,9 +430,15 @@ static int block_change_state(struct memory_block *mem,
 
 	if (to == MEM_ONLINE) {
 		err = block_online(mem);
+		if (!err)
+			atomic_long_inc(&stat_onlined);
 	} else {
+		mhp_offline_report_init(&report);
 		WRITE_ONCE(mem->state, MEM_GOING_OFFLINE);
-		err = block_offline(mem);
+		err = block_offline(mem, &report);
+		/* Every failure has a reason: offline_pages() gives one. */
+		WARN_ON_ONCE(err && report.reason == MHP_OFFLINE_NONE);
+		block_record_offline(mem, &report, err);
 	}
 	WRITE_ONCE(mem->state, err ? from : to);
 	return err;
@@ -522,6 +608,73 @@ static ssize_t valid_zones_show(struct device *dev,
 static DEVICE_ATTR_RO(valid_zones);
 #endif
 
+#ifdef CONFIG_MEMORY_HOTREMOVE
+/*
+ * The name of positive errno @err: those an offline returns by their own
+ * names (errname() knows them only with CONFIG_SYMBOLIC_ERRNAME), others
+ * by errname(); NULL if there is none.
+ */
+static const char *block_errno_name(int err)
+{
+	switch (err) {
+	case EBUSY:
+		return "EBUSY";
+	case EINTR:
+		return "EINTR";
+	case EINVAL:
+		return "EINVAL";
+	case ENOMEM:
+		return "ENOMEM";
+	case EAGAIN:
+		return "EAGAIN";
+	}
+	return errname(err);
+}
+
+/*
+ * One line of key=value words saying why the last offline of the block
+ * failed; empty after a success or before any attempt.
+ */
+static ssize_t offline_failure_show(struct device *dev,
+				    struct device_attribute *attr, char *buf)
+{
+	struct memory_block *mem = dev_to_block(dev);
+	struct mhp_offline_report report;
+	const char *name;
+	ssize_t len;
+	int err;
+
+	spin_lock(&block_report_lock);
+	report = mem->offline_failure;
+	err = mem->offline_errno;
+	spin_unlock(&block_report_lock);
+
+	if (!err)
+		return 0;
+	name = block_errno_name(-err);
+	if (name)
+		len = sysfs_emit(buf, "errno=%s", name);
+	else
+		len = sysfs_emit(buf, "errno=%d", -err);
+	len += sysfs_emit_at(buf, len, " reason=%s",
+			     mhp_offline_reason_name(report.reason));
+	if (report.pfn != ULONG_MAX)
+		len += sysfs_emit_at(buf, len, " pfn=%#lx page=%s", report.pfn,
+				     mhp_page_kind_name(report.kind));
+	if (report.notifier) {
+		char sym[KSYM_SYMBOL_LEN];
+
+		/* "name [module]": keep the name, one word per key. */
+		snprintf(sym, sizeof(sym), "%ps", report.notifier);
+		*strchrnul(sym, ' ') = '\0';
+		len += sysfs_emit_at(buf, len, " notifier=%s", sym);
+	}
+	len += sysfs_emit_at(buf, len, "\n");
+	return len;
+}
+static DEVICE_ATTR_RO(offline_failure);
+#endif
+
 static struct attribute *memory_block_attrs[] = {
 	&dev_attr_phys_index.attr,
 	&dev_attr_state.attr,
@@ -529,6 +682,7 @@ static struct attribute *memory_block_attrs[] = {
 	&dev_attr_removable.attr,
 #ifdef CONFIG_MEMORY_HOTREMOVE
 	&dev_attr_valid_zones.attr,
+	&dev_attr_offline_failure.attr,
 #endif
 	NULL
 };
@@ -654,9 +808,36 @@ static ssize_t crash_hotplug_show(struct device *dev,
 static DEVICE_ATTR_RO(crash_hotplug);
 #endif
 
+/*
+ * Event counters since boot, one "name value" line each (the layout of
+ * /proc/vmstat): blocks onlined and offlined, failed offlines per reason,
+ * pages migrated and failed migrations while offlining.
+ */
+static ssize_t stats_show(struct device *dev, struct device_attribute *attr,
+			  char *buf)
+{
+	enum mhp_offline_reason reason;
+	ssize_t len;
+
+	len = sysfs_emit(buf, "blocks_onlined %ld\nblocks_offlined %ld\n",
+			 atomic_long_read(&stat_onlined),
+			 atomic_long_read(&stat_offlined));
+	for (reason = MHP_OFFLINE_NONE + 1; reason < MHP_OFFLINE_NR_REASONS;
+	     reason++)
+		len += sysfs_emit_at(buf, len, "offline_failed_%s %ld\n",
+				     mhp_offline_reason_name(reason),
+				     atomic_long_read(&stat_offline_failed[reason]));
+	len += sysfs_emit_at(buf, len, "pages_migrated %ld\npages_migration_failed %ld\n",
+			     atomic_long_read(&stat_migrated),
+			     atomic_long_read(&stat_migrate_failed));
+	return len;
+}
+static DEVICE_ATTR_RO(stats);
+
 static struct attribute *memory_root_attrs[] = {
 	&dev_attr_block_size_bytes.attr,
 	&dev_attr_auto_online_blocks.attr,
+	&dev_attr_stats.attr,
 #ifdef CONFIG_ARCH_MEMORY_PROBE
 	&dev_attr_probe.attr,
 #endif

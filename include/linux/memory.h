@@ -123,6 +123,11 @@ struct memory_group {
  * @group: the memory group of the block, or NULL
  * @group_next: entry in &memory_group.memory_blocks
  * @nr_hwpoison: number of hardware-poisoned pages in the block
+ * @offline_failure: why the last offline of the block failed (reason
+ *	MHP_OFFLINE_NONE after a success or before any attempt); written by
+ *	the block's offline under its device lock, copied in and out under
+ *	the block layer's report lock (drivers/base/memory.c)
+ * @offline_errno: the errno of that failure, 0 with MHP_OFFLINE_NONE
  */
 struct memory_block {
 	unsigned long start_section_nr;
@@ -137,6 +142,8 @@ struct memory_block {
 #if defined(CONFIG_MEMORY_FAILURE) && defined(CONFIG_MEMORY_HOTPLUG)
 	atomic_long_t nr_hwpoison;
 #endif
+	struct mhp_offline_report offline_failure;
+	int offline_errno;
 };
 
 /* May be overridden by the architecture. */
@@ -150,6 +157,7 @@ void memory_dev_init(void);
 int register_memory_notifier(struct notifier_block *nb);
 void unregister_memory_notifier(struct notifier_block *nb);
 int memory_notify(unsigned long val, void *v);
+int memory_notify_veto(unsigned long val, void *v, void **who);
 
 /*
  * Register @fn at priority @pri on the memory notifier chain, with a

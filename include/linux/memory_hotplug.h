@@ -346,12 +346,116 @@ static inline void pgdat_resize_lock(struct pglist_data *p, unsigned long *f) {}
 static inline void pgdat_resize_unlock(struct pglist_data *p, unsigned long *f) {}
 #endif
 
+/* --- why an offline failed ------------------------------------------- */
+
+/**
+ * enum mhp_offline_reason - why an offline of a memory block failed
+ * @MHP_OFFLINE_NONE: it did not (yet)
+ * @MHP_OFFLINE_UNMOVABLE: a page that cannot be moved is in the range
+ * @MHP_OFFLINE_ISOLATION: the range could not be isolated, and no page to
+ *	blame was found when looking again
+ * @MHP_OFFLINE_HUGETLB: free huge pages in the range could not be dissolved
+ * @MHP_OFFLINE_NOTIFIER: a memory notifier refused
+ * @MHP_OFFLINE_SIGNAL: a signal ended the attempt
+ * @MHP_OFFLINE_TIMEOUT: memory_hotplug.offline_timeout_ms ran out
+ * @MHP_OFFLINE_HOLES: part of the range is not RAM
+ * @MHP_OFFLINE_ZONES: the range spans several zones or nodes
+ * @MHP_OFFLINE_NR_REASONS: number of values
+ *
+ * Each has one word (mhp_offline_reason_name()) that user space sees in
+ * memoryN/offline_failure, the stats file, the kernel log line and the
+ * memory_hotplug:mhp_offline_fail tracepoint: the words are ABI.
+ */
+enum mhp_offline_reason {
+	MHP_OFFLINE_NONE,
+	MHP_OFFLINE_UNMOVABLE,
+	MHP_OFFLINE_ISOLATION,
+	MHP_OFFLINE_HUGETLB,
+	MHP_OFFLINE_NOTIFIER,
+	MHP_OFFLINE_SIGNAL,
+	MHP_OFFLINE_TIMEOUT,
+	MHP_OFFLINE_HOLES,
+	MHP_OFFLINE_ZONES,
+	MHP_OFFLINE_NR_REASONS
+};
+
+/**
+ * enum mhp_page_kind - what a page in the way is, as far as its flags tell
+ * @MHP_PAGE_NONE: no page named
+ * @MHP_PAGE_SLAB: slab (kmalloc, kmem_cache) memory
+ * @MHP_PAGE_PAGETABLE: a page table
+ * @MHP_PAGE_RESERVED: PageReserved (firmware, memblock, a driver's own)
+ * @MHP_PAGE_HUGETLB: part of a hugetlb folio
+ * @MHP_PAGE_DRIVER: PageOffline, given to a driver (balloon, virtio-mem)
+ * @MHP_PAGE_PINNED: a user page with a DMA pin (pin_user_pages())
+ * @MHP_PAGE_USER: a user (LRU) page migration did not move: an extra
+ *	reference (vmsplice(2), ...) or no memory to move it to
+ * @MHP_PAGE_MOVABLE: a driver page that supports migration but did not move
+ * @MHP_PAGE_KERNEL: any other allocated page (pipe buffers, stacks, ...)
+ * @MHP_PAGE_NR_KINDS: number of values
+ *
+ * Each has one word (mhp_page_kind_name()), ABI as the reasons' are.
+ */
+enum mhp_page_kind {
+	MHP_PAGE_NONE,
+	MHP_PAGE_SLAB,
+	MHP_PAGE_PAGETABLE,
+	MHP_PAGE_RESERVED,
+	MHP_PAGE_HUGETLB,
+	MHP_PAGE_DRIVER,
+	MHP_PAGE_PINNED,
+	MHP_PAGE_USER,
+	MHP_PAGE_MOVABLE,
+	MHP_PAGE_KERNEL,
+	MHP_PAGE_NR_KINDS
+};
+
+const char *mhp_offline_reason_name(enum mhp_offline_reason reason);
+const char *mhp_page_kind_name(enum mhp_page_kind kind);
+
+/**
+ * struct mhp_offline_report - what an offline attempt did and, if it
+ *	failed, why
+ * @reason: MHP_OFFLINE_NONE, or why the attempt failed
+ * @kind: what the page at @pfn is, or MHP_PAGE_NONE
+ * @pfn: a page in the way, or ULONG_MAX
+ * @notifier: the callback of the memory notifier that refused, or NULL
+ * @nr_migrated: pages migrated out of the range by this attempt
+ * @nr_migrate_failed: pages whose migration failed (counted per try)
+ *
+ * Filled in by offline_pages() (and by the block layer for its own
+ * refusals), read by the block layer for memoryN/offline_failure and the
+ * counters.
+ */
+struct mhp_offline_report {
+	enum mhp_offline_reason reason;
+	enum mhp_page_kind kind;
+	unsigned long pfn;
+	void *notifier;
+	unsigned long nr_migrated;
+	unsigned long nr_migrate_failed;
+};
+
+/**
+ * mhp_offline_report_init() - an empty report: nothing done, nothing failed
+ * @report: the report to clear
+ */
+static inline void mhp_offline_report_init(struct mhp_offline_report *report)
+{
+	*report = (struct mhp_offline_report) {
+		.reason = MHP_OFFLINE_NONE,
+		.kind = MHP_PAGE_NONE,
+		.pfn = ULONG_MAX,
+	};
+}
+
 #ifdef CONFIG_MEMORY_HOTREMOVE
 int remove_memory(u64 start, u64 size);
 void __remove_memory(u64 start, u64 size);
 int offline_and_remove_memory(u64 start, u64 size);
 int offline_pages(unsigned long start_pfn, unsigned long nr_pages,
-		  struct zone *zone, struct memory_group *group);
+		  struct zone *zone, struct memory_group *group,
+		  struct mhp_offline_report *report);
 void try_offline_node(int nid);
 #else /* !CONFIG_MEMORY_HOTREMOVE */
 static inline int remove_memory(u64 start, u64 size)
@@ -363,7 +467,8 @@ static inline void __remove_memory(u64 start, u64 size) {}
 
 static inline int offline_pages(unsigned long start_pfn,
 				unsigned long nr_pages, struct zone *zone,
-				struct memory_group *group)
+				struct memory_group *group,
+				struct mhp_offline_report *report)
 {
 	return -EINVAL;
 }
