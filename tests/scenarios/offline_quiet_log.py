@@ -1,8 +1,8 @@
 """A failed offline is routine (virtio-mem and ACPI eject retry, so may an
-administrator's loop): it must not flood the kernel log. Two hundred
+administrator's loop): it must not flood the kernel log. A thousand
 refused offlines of a block that holds unmovable kernel pages add a few
 lines to dmesg at most, where one line (or a page dump) per attempt would
-add hundreds. The reference kernel dumps the offending page on every
+add a thousand. The reference kernel dumps the offending page on every
 attempt, so this is ours only."""
 
 from guest import MEM, online, pin_unmovable, plug, unpin
@@ -12,7 +12,7 @@ WHY = "the reference kernel logs a page dump per failed offline"
 
 VM = dict(mem="2G")
 
-ATTEMPTS = 200
+ATTEMPTS = 1000
 
 
 def test_refused_offlines_stay_quiet(vm, t):

@@ -264,6 +264,12 @@ MEM = "/sys/devices/system/memory"
 out = "/tmp/race/reader.json"
 ZONES = {"DMA", "DMA32", "Normal", "Movable", "none"}
 STATES = {"online", "offline", "going-offline"}
+# Ours only: why the last offline failed, empty or one line of key=value.
+FAILURE = re.compile(r"(errno=\S+ reason=[a-z]+( pfn=0x[0-9a-f]+ page=[a-z]+)?"
+                     r"( notifier=\S+)?\n)?")
+FILES = ["state", "online", "phys_index", "phys_device", "removable", "valid_zones"]
+if os.path.exists(f"{MEM}/memory1/offline_failure"):
+    FILES.append("offline_failure")
 c = dict(passes=0, reads=0, vanished=0, errors=0, lsmem=0, lsmem_raced=0, lsmem_failed=0,
          done=False)
 errs, lsmem_errs = [], []
@@ -290,14 +296,15 @@ def check(n, name, v):
         bad(f"{n}/phys_index: {v!r}")
     elif name == "phys_device" and not v.isdigit():
         bad(f"{n}/phys_device: {v!r}")
+    elif name == "offline_failure" and not FAILURE.fullmatch(v):
+        bad(f"{n}/offline_failure: {v!r}")
 
 start = time.monotonic()
 while c["passes"] == 0 or not (os.path.exists(stop) or time.monotonic() - start > limit):
     names = [n for n in os.listdir(MEM) if n.startswith("memory") and n[6:].isdigit()]
     for n in names:
         d = f"{MEM}/{n}"
-        for name in ("state", "online", "phys_index", "phys_device", "removable",
-                     "valid_zones"):
+        for name in FILES:
             try:
                 with open(f"{d}/{name}") as f:
                     v = f.read()

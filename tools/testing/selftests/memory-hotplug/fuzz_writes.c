@@ -22,6 +22,8 @@
  *  - auto_online_blocks, state, online_policy: not one of the words, EINVAL
  *  - online, auto_movable_numa_aware: no kstrtobool() word, EINVAL
  *  - auto_movable_ratio: no number EINVAL, above UINT_MAX ERANGE
+ *  - offline_timeout_ms (where the kernel has it): no number or above
+ *    UINT_MAX, EINVAL
  *  - probe: no number EINVAL, above ULLONG_MAX ERANGE, not block aligned
  *    EINVAL, a present block EEXIST, at or above 2^52 (beyond what x86-64
  *    can address) E2BIG
@@ -71,7 +73,7 @@ static struct value *values[NR_VCLASS];
 static int nvalues[NR_VCLASS], cap[NR_VCLASS];
 
 /* How a file's store parses what it is given. */
-enum model { M_WORDS, M_BOOL, M_UINT, M_PROBE, M_SOFT, M_HARD };
+enum model { M_WORDS, M_BOOL, M_UINT, M_UINT_EINVAL, M_PROBE, M_SOFT, M_HARD };
 
 struct target {
 	char path[160];
@@ -706,6 +708,9 @@ static int expect(const struct fileclass *fc, const struct value *v)
 		if (r)
 			return r;
 		return x > UINT_MAX ? -ERANGE : NOT_SENT_VALID;
+	case M_UINT_EINVAL:
+		r = ull_model(s, &x);
+		return r || x > UINT_MAX ? -EINVAL : NOT_SENT_VALID;
 	case M_PROBE:
 		r = ull_model(s, &x);
 		if (r)
@@ -1038,6 +1043,8 @@ int main(void)
 		{ .name = "online_policy", .model = M_WORDS, .words = policies },
 		{ .name = "auto_movable_ratio", .model = M_UINT },
 		{ .name = "auto_movable_numa_aware", .model = M_BOOL },
+		/* Ours only: skipped where the file is not there. */
+		{ .name = "offline_timeout_ms", .model = M_UINT_EINVAL },
 	};
 	const int nfc = ARRAY_SIZE(fcs);
 	char path[160];
