@@ -158,12 +158,16 @@ def test_files_are_there(vm, t):
 
 def test_hole(vm, t):
     before = stats(vm)
+    trace_on(vm)
     rc, _, out = offline(vm, 0)
     t.ok(rc != 0 and "Invalid argument" in out, "memory0 (a hole below 1 MiB) refuses: EINVAL",
          diag=out)
     f = failure(vm, 0)
     same(t, (f.get("errno"), f.get("reason")), ("EINVAL", "holes"),
          "offline_failure says errno=EINVAL reason=holes", diag=str(f))
+    lines = trace_lines(vm, "mhp_offline_fail")
+    t.ok(any("reason=holes" in line for line in lines),
+         "mhp_offline_fail fired with reason=holes", diag="\n".join(lines[-5:]))
     t.eq(stats(vm)["offline_failed_holes"], before["offline_failed_holes"] + 1,
          "offline_failed_holes moved by one")
     t.eq(vm.read(f"{MEM}/memory0/state"), "online", "memory0 stays online")
@@ -260,6 +264,7 @@ def test_notifier_veto(vm, t):
     block = ids[-1]
     before = stats(vm)
     vm.sh(f"echo -16 > {INJ}")
+    trace_on(vm)
     rc, _, out = offline(vm, block)
     vm.sh(f"echo 0 > {INJ}")
     t.ok(rc != 0 and "busy" in out, "with MEM_GOING_OFFLINE failing -16 the offline fails",
@@ -269,6 +274,9 @@ def test_notifier_veto(vm, t):
     same(t, (f.get("errno"), f.get("reason"), f.get("notifier")),
          ("EBUSY", "notifier", "notifier_err_inject_callback"),
          "offline_failure names the notifier", diag=str(f))
+    lines = trace_lines(vm, "mhp_offline_fail")
+    t.ok(any("reason=notifier" in line and "notifier=" in line for line in lines),
+         "mhp_offline_fail fired with reason=notifier", diag="\n".join(lines[-5:]))
     t.eq(stats(vm)["offline_failed_notifier"], before["offline_failed_notifier"] + 1,
          "offline_failed_notifier moved by one")
     t.eq(vm.read(f"{MEM}/memory{block}/state"), "online", "the block stays online")
@@ -285,6 +293,7 @@ def test_unmovable_kernel_pages(vm, t):
     vm.run("mkdir -p /tmp/slab && cd /tmp/slab && python3 -c '"
            "import os\nfor i in range(20000): open(str(i), \"w\").close()'", timeout=300)
     before = stats(vm)
+    trace_on(vm)
     refused = {}
     for b in ids:
         rc, _, _ = offline(vm, b)
@@ -294,6 +303,8 @@ def test_unmovable_kernel_pages(vm, t):
         f = failure(vm, b)
         refused[b] = f
     t.require(refused, "a block of the DIMM refuses to offline")
+    lines = [line for line in trace_lines(vm, "mhp_offline_fail") if "reason=unmovable" in line]
+    t.eq(len(lines), len(refused), "mhp_offline_fail fired once per refusal, reason=unmovable")
     kinds = {}
     for b, f in refused.items():
         same(t, (f.get("errno"), f.get("reason")), ("EBUSY", "unmovable"),
