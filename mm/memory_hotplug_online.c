@@ -501,12 +501,15 @@ static void mhp_migrate_range(unsigned long start_pfn, unsigned long end_pfn,
 
 /*
  * What @page is, for a report on what keeps a range from going offline.
- * Read without a reference: a page that changes meanwhile is named by what
- * it was a moment ago, which is all a report can say anyway.
+ * Page types and PG_reserved are read without a reference; the rest with
+ * one, so that the folio cannot be split or freed under the tests. A page
+ * that changes meanwhile is named by what it was a moment ago, which is
+ * all a report can say anyway; MHP_PAGE_NONE if it went away.
  */
 static enum mhp_page_kind mhp_page_kind(struct page *page)
 {
 	struct folio *folio = page_folio(page);
+	enum mhp_page_kind kind = MHP_PAGE_KERNEL;
 
 	if (folio_test_slab(folio))
 		return MHP_PAGE_SLAB;
@@ -518,12 +521,42 @@ static enum mhp_page_kind mhp_page_kind(struct page *page)
 		return MHP_PAGE_DRIVER;
 	if (!PageCompound(page) && PageReserved(page))
 		return MHP_PAGE_RESERVED;
-	if (folio_test_lru(folio) || folio_mapped(folio))
-		return folio_maybe_dma_pinned(folio) ? MHP_PAGE_PINNED :
+
+	if (!folio_try_get(folio))
+		return MHP_PAGE_NONE;
+	if (unlikely(page_folio(page) != folio))
+		kind = MHP_PAGE_NONE;
+	else if (folio_test_lru(folio) || folio_mapped(folio))
+		kind = folio_maybe_dma_pinned(folio) ? MHP_PAGE_PINNED :
 						       MHP_PAGE_USER;
-	if (__folio_test_movable(folio))
-		return MHP_PAGE_MOVABLE;
-	return MHP_PAGE_KERNEL;
+	else if (__folio_test_movable(folio))
+		kind = MHP_PAGE_MOVABLE;
+	folio_put(folio);
+	return kind;
+}
+
+/*
+ * Would the isolation of a range refuse it for @page, of @kind? It takes
+ * what migration can move, pages a driver handed back and poisoned pages,
+ * and in ZONE_MOVABLE everything but reserved pages.
+ */
+static bool mhp_blocks_isolation(struct page *page, enum mhp_page_kind kind)
+{
+	switch (kind) {
+	case MHP_PAGE_NONE:
+	case MHP_PAGE_USER:
+	case MHP_PAGE_PINNED:
+	case MHP_PAGE_MOVABLE:
+	case MHP_PAGE_DRIVER:
+		return false;
+	case MHP_PAGE_RESERVED:
+		return true;
+	case MHP_PAGE_HUGETLB:
+		return !folio_test_hugetlb_migratable(page_folio(page));
+	default:
+		return !PageHWPoison(page) &&
+		       zone_idx(page_zone(page)) != ZONE_MOVABLE;
+	}
 }
 
 /* Pages a range can go offline with: free, given up by a driver, poisoned. */
@@ -538,9 +571,9 @@ static bool mhp_page_gone(struct page *page, unsigned long *pfn)
 
 /*
  * Name in @report the first page of [start_pfn, end_pfn) that keeps the
- * range from going offline; with @unmovable_only, skip pages migration
- * could move (the isolation refused the range for another one). Leaves
- * @report alone if there is none.
+ * range from going offline; with @unmovable_only, only one the isolation
+ * refuses (it refused the range for such a page). Leaves @report alone if
+ * there is none.
  *
  * Return: true if a page was named.
  */
@@ -560,10 +593,8 @@ static bool mhp_blame_page(unsigned long start_pfn, unsigned long end_pfn,
 		if (mhp_page_gone(page, &pfn))
 			continue;
 		kind = mhp_page_kind(page);
-		if (unmovable_only &&
-		    (kind == MHP_PAGE_USER || kind == MHP_PAGE_MOVABLE ||
-		     (kind == MHP_PAGE_HUGETLB &&
-		      folio_test_hugetlb_migratable(page_folio(page)))))
+		if (kind == MHP_PAGE_NONE ||
+		    (unmovable_only && !mhp_blocks_isolation(page, kind)))
 			continue;
 		report->pfn = pfn;
 		report->kind = kind;
@@ -585,10 +616,10 @@ static unsigned long mhp_count_left(unsigned long start_pfn,
 	return left;
 }
 
-/* Has the offline_timeout_ms deadline (jiffies; 0: none) passed? */
-static bool mhp_past(unsigned long deadline)
+/* Has the offline_timeout_ms deadline (jiffies; NULL: none) passed? */
+static bool mhp_past(const unsigned long *deadline)
 {
-	return deadline && time_after(jiffies, deadline);
+	return deadline && time_after(jiffies, *deadline);
 }
 
 /* End mhp_evacuate() for @reason, naming a page still in the way. */
@@ -604,12 +635,12 @@ static int mhp_evacuate_stop(unsigned long start_pfn, unsigned long end_pfn,
 /*
  * Move everything movable out of the isolated range until it holds only
  * free (or skippable) pages. Loops as long as it takes; a signal, the
- * @deadline (jiffies, 0 for none) or a page that can never move ends it,
+ * @deadline (jiffies, NULL for none) or a page that can never move ends it,
  * named in @report. Only a range with work left can run out of time: an
  * empty one always goes offline.
  */
 static int mhp_evacuate(unsigned long start_pfn, unsigned long end_pfn,
-			unsigned long deadline,
+			const unsigned long *deadline,
 			struct mhp_offline_report *report)
 {
 	unsigned int pass = 0;
@@ -774,7 +805,8 @@ static int mhp_offline_pages(unsigned long start_pfn, unsigned long nr_pages,
 		goto unisolate;
 	}
 
-	ret = mhp_evacuate(start_pfn, end_pfn, deadline, report);
+	ret = mhp_evacuate(start_pfn, end_pfn, timeout ? &deadline : NULL,
+			   report);
 	if (ret)
 		goto unisolate;
 

@@ -259,7 +259,9 @@ int memory_notify_veto(unsigned long val, void *v, void **who)
 						 lockdep_is_held(&memory_chain.rwsem));
 		ret = nb->notifier_call(nb, val, v);
 		if (ret & NOTIFY_STOP_MASK) {
-			*who = nb->notifier_call;
+			/* NOTIFY_STOP ends the walk but is no refusal. */
+			if (notifier_to_errno(ret))
+				*who = nb->notifier_call;
 			break;
 		}
 	}
@@ -437,7 +439,8 @@ static int block_change_state(struct memory_block *mem,
 		WRITE_ONCE(mem->state, MEM_GOING_OFFLINE);
 		err = block_offline(mem, &report);
 		/* Every failure has a reason: offline_pages() gives one. */
-		WARN_ON_ONCE(err && report.reason == MHP_OFFLINE_NONE);
+		WARN_ON_ONCE(IS_ENABLED(CONFIG_MEMORY_HOTREMOVE) && err &&
+			     report.reason == MHP_OFFLINE_NONE);
 		block_record_offline(mem, &report, err);
 	}
 	WRITE_ONCE(mem->state, err ? from : to);
@@ -662,11 +665,14 @@ static ssize_t offline_failure_show(struct device *dev,
 		len += sysfs_emit_at(buf, len, " pfn=%#lx page=%s", report.pfn,
 				     mhp_page_kind_name(report.kind));
 	if (report.notifier) {
-		char sym[KSYM_SYMBOL_LEN];
+		char sym[KSYM_NAME_LEN];
 
-		/* "name [module]": keep the name, one word per key. */
-		snprintf(sym, sizeof(sym), "%ps", report.notifier);
-		*strchrnul(sym, ' ') = '\0';
+		/*
+		 * A name or "?", never an address: the file is world-readable
+		 * (and the notifier's module may be gone by now).
+		 */
+		if (lookup_symbol_name((unsigned long)report.notifier, sym))
+			strscpy(sym, "?");
 		len += sysfs_emit_at(buf, len, " notifier=%s", sym);
 	}
 	len += sysfs_emit_at(buf, len, "\n");
