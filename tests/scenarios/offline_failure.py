@@ -15,7 +15,7 @@ one). New files: the reference kernel has none of them."""
 
 import re
 
-from guest import MEM, PARAMS, online, pin_unmovable, plug, sane, unpin, wait_for
+from guest import MEM, PARAMS, block_size, online, pin_unmovable, plug, sane, unpin, wait_for
 
 REQUIRES = "ours"
 WHY = "offline_failure, stats, offline_timeout_ms and the tracepoints are new in ours"
@@ -111,7 +111,7 @@ def trace_lines(vm, event):
 
 
 def in_block(vm, block, pfn_text):
-    per = int(vm.read(f"{MEM}/block_size_bytes"), 16) // 4096
+    per = block_size(vm) // 4096
     try:
         return int(pfn_text, 16) // per == block
     except (TypeError, ValueError):
@@ -122,6 +122,17 @@ def same(t, got, want, desc, diag=None):
     """t.eq() with a diagnostic of its own."""
     return t.ok(got == want, desc,
                 diag=f"got {got!r}, want {want!r}" + (f"\n{diag}" if diag else ""))
+
+
+def recorded(t, vm, before, reason, block, state_desc):
+    """The failure's event fired, its counter moved by one, the block is
+    still online: what every failed offline must leave behind."""
+    lines = trace_lines(vm, "mhp_offline_fail")
+    t.ok(any(f"reason={reason}" in line for line in lines),
+         f"mhp_offline_fail fired with reason={reason}", diag="\n".join(lines[-5:]))
+    t.eq(stats(vm)[f"offline_failed_{reason}"], before[f"offline_failed_{reason}"] + 1,
+         f"offline_failed_{reason} moved by one")
+    t.eq(vm.read(f"{MEM}/memory{block}/state"), "online", state_desc)
 
 
 def param(vm):
@@ -149,12 +160,7 @@ def test_hole(vm, t):
     f = failure(vm, 0)
     same(t, (f.get("errno"), f.get("reason")), ("EINVAL", "holes"),
          "offline_failure says errno=EINVAL reason=holes", diag=str(f))
-    lines = trace_lines(vm, "mhp_offline_fail")
-    t.ok(any("reason=holes" in line for line in lines),
-         "mhp_offline_fail fired with reason=holes", diag="\n".join(lines[-5:]))
-    t.eq(stats(vm)["offline_failed_holes"], before["offline_failed_holes"] + 1,
-         "offline_failed_holes moved by one")
-    t.eq(vm.read(f"{MEM}/memory0/state"), "online", "memory0 stays online")
+    recorded(t, vm, before, "holes", 0, "memory0 stays online")
 
 
 def test_signal_timeout_and_success(vm, t):
@@ -162,7 +168,7 @@ def test_signal_timeout_and_success(vm, t):
     _, ids = plug(vm, "512M")
     t.require(ids and not online(vm, ids, "online_movable"),
               "a 512 MiB DIMM onlines to ZONE_MOVABLE")
-    per = int(vm.read(f"{MEM}/block_size_bytes"), 16) // 4096
+    per = block_size(vm) // 4096
     vm.sh("cat > /tmp/hold.py <<'HOLD_EOF'\n" + _HOLD + "HOLD_EOF\n"
           f"setsid python3 /tmp/hold.py {ids[0] * per} {(ids[-1] + 1) * per} "
           "> /tmp/hold.out 2>&1 < /dev/null & echo $! > /tmp/hold.pid")
@@ -182,12 +188,7 @@ def test_signal_timeout_and_success(vm, t):
          "offline_failure: errno=EINTR reason=signal page=user", diag=str(f))
     t.ok(in_block(vm, block, f.get("pfn")), "its pfn is in the block",
          diag=f"{f} (held pfn {pfn:#x})")
-    lines = trace_lines(vm, "mhp_offline_fail")
-    t.ok(any("reason=signal" in line for line in lines),
-         "mhp_offline_fail fired with reason=signal", diag="\n".join(lines[-5:]))
-    t.eq(stats(vm)["offline_failed_signal"], before["offline_failed_signal"] + 1,
-         "offline_failed_signal moved by one")
-    t.eq(vm.read(f"{MEM}/memory{block}/state"), "online", "the block is online again")
+    recorded(t, vm, before, "signal", block, "the block is online again")
 
     # The timeout: EBUSY, reason=timeout, after about the time set.
     for bad in ("-1", "abc", "4294967296", ""):
@@ -260,12 +261,7 @@ def test_notifier_veto(vm, t):
     same(t, (f.get("errno"), f.get("reason"), f.get("notifier")),
          ("EBUSY", "notifier", name),
          "offline_failure names the notifier", diag=str(f))
-    lines = trace_lines(vm, "mhp_offline_fail")
-    t.ok(any("reason=notifier" in line and "notifier=" in line for line in lines),
-         "mhp_offline_fail fired with reason=notifier", diag="\n".join(lines[-5:]))
-    t.eq(stats(vm)["offline_failed_notifier"], before["offline_failed_notifier"] + 1,
-         "offline_failed_notifier moved by one")
-    t.eq(vm.read(f"{MEM}/memory{block}/state"), "online", "the block stays online")
+    recorded(t, vm, before, "notifier", block, "the block stays online")
     vm.run("rmmod memory_notifier_error_inject")
 
 
