@@ -6,7 +6,7 @@
 
 PACKAGES="linux-source-6.12 qemu-system-x86 gcc make flex bison bc libelf-dev
 libssl-dev cpio python3 util-linux udev kmod sparse perl xz-utils rsync
-coreutils bash procps dwarves git python3-sphinx graphviz"
+coreutils bash procps dwarves git python3-sphinx graphviz ndctl daxctl"
 
 # The guest binds its kernel's modules on the host's /lib/modules (its root
 # is the host's, read-only): the folder has to exist, even empty.

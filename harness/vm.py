@@ -43,6 +43,10 @@ class VMError(Exception):
     """The guest failed: did not boot, panicked, hung or lost its agent."""
 
 
+# Bytes of label storage an NVDIMM gets (what QEMU's nvdimm takes as least).
+LABEL_SIZE = 128 << 10
+
+
 def parse_size(text):
     """Bytes in '512M', '1G', '1073741824'."""
     text = str(text).strip()
@@ -134,6 +138,10 @@ class VM:
                (add_virtio_mem() plugs one later)
     dimms      pc-dimms present at boot: sizes, or (size, node) pairs; ids
                are boot-dimm0, boot-dimm1, ... (removable with remove_dimm)
+    nvdimms    NVDIMMs present at boot: sizes, or (size, node) pairs; ids
+               are nvdimm0, ...; the machine gets nvdimm=on, the guest an
+               ACPI NFIT region of that size per NVDIMM, whose 128 KiB label
+               area (beyond that size) lets ndctl create namespaces
     append     extra kernel command line
     udev       start systemd-udevd; udev_rules also loads our rule
     name       run directory name under build/run
@@ -141,7 +149,7 @@ class VM:
 
     def __init__(self, kernel="ours", mem="2G", slots=16, maxmem="64G", smp=2,
                  maxcpus=None, numa=None, numa_cpus=None, cpu_devices=(), virtio_mem=(),
-                 dimms=(), append="", udev=False,
+                 dimms=(), nvdimms=(), append="", udev=False,
                  udev_rules=False, name="vm", boot_timeout=None, accel=None):
         self.kernel = kernel
         self.mem = parse_size(mem)
@@ -154,6 +162,7 @@ class VM:
         self.cpu_devices = list(cpu_devices)
         self.virtio_mem = list(virtio_mem)
         self.boot_dimms = list(dimms)
+        self.nvdimms = list(nvdimms)
         self.append = append
         self.udev = udev
         self.udev_rules = udev_rules
@@ -242,6 +251,16 @@ class VM:
             size, node = dimm if isinstance(dimm, (tuple, list)) else (dimm, None)
             args += ["-object", f"memory-backend-ram,id=mem-boot-dimm{i},size={parse_size(size)}",
                      "-device", f"pc-dimm,id=boot-dimm{i},memdev=mem-boot-dimm{i}"
+                     + (f",node={node}" if node is not None else "")]
+        if self.nvdimms:
+            args[2] += ",nvdimm=on"
+        for i, nvdimm in enumerate(self.nvdimms):
+            size, node = nvdimm if isinstance(nvdimm, (tuple, list)) else (nvdimm, None)
+            # The label area comes off the end of the backend: add it, so
+            # that the region is the size asked for (and stays aligned).
+            size = parse_size(size) + LABEL_SIZE
+            args += ["-object", f"memory-backend-ram,id=mem-nvdimm{i},size={size}",
+                     "-device", f"nvdimm,id=nvdimm{i},memdev=mem-nvdimm{i},label-size={LABEL_SIZE}"
                      + (f",node={node}" if node is not None else "")]
         for dev in self.virtio_mem:
             size = parse_size(dev["size"])
