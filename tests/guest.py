@@ -4,6 +4,7 @@ Each helper takes a harness.vm.VM and returns plain Python values, read in
 one guest command where it can, so that scenarios stay short.
 """
 
+import re
 import time
 
 MEM = "/sys/devices/system/memory"
@@ -208,3 +209,60 @@ def pin_unmovable(vm, mib=64):
 def unpin(vm):
     """End the process pin_unmovable() started."""
     vm.run("kill $(cat /tmp/pin.pid) 2>/dev/null; sleep 0.5")
+
+
+# ---- a user page migration cannot move ------------------------------------
+
+# Python run in the guest: map some memory (preferring NUMA node argv[3] if
+# given), find a page of it in the pfn range [lo, hi), hold it with
+# vmsplice(2) (the pipe keeps a reference, so migration cannot move it) and
+# print its pfn.
+_HOLD = r'''
+import ctypes, mmap, os, signal, struct, sys
+lo, hi = int(sys.argv[1]), int(sys.argv[2])
+libc = ctypes.CDLL(None, use_errno=True)
+if len(sys.argv) > 3:
+    mask = ctypes.c_ulong(1 << int(sys.argv[3]))
+    libc.syscall(238, 1, ctypes.byref(mask), 64)  # set_mempolicy(MPOL_PREFERRED)
+class IOVec(ctypes.Structure):
+    _fields_ = [("base", ctypes.c_void_p), ("len", ctypes.c_size_t)]
+size = 8 << 20
+m = mmap.mmap(-1, size)
+buf = (ctypes.c_char * size).from_buffer(m)
+base = ctypes.addressof(buf)
+for off in range(0, size, 4096):
+    m[off] = 0x5a
+with open("/proc/self/pagemap", "rb") as f:
+    for i in range(size // 4096):
+        f.seek((base // 4096 + i) * 8)
+        e = struct.unpack("<Q", f.read(8))[0]
+        pfn = e & ((1 << 55) - 1)
+        if e >> 63 and lo <= pfn < hi:
+            break
+    else:
+        print("NONE", flush=True)
+        sys.exit(1)
+r, w = os.pipe()
+iov = IOVec(base + i * 4096, 4096)
+if libc.vmsplice(w, ctypes.byref(iov), 1, 0) != 4096:
+    print("VMSPLICE", ctypes.get_errno(), flush=True)
+    sys.exit(1)
+print("HELD", pfn, flush=True)
+signal.pause()
+'''
+
+
+def hold_page(vm, lo, hi, node=None):
+    """Start a guest process that holds one of its pages in the pfn range
+    [lo, hi) with vmsplice(2) until release_page(); return that page's pfn,
+    or None (the process's words are in /tmp/hold.out)."""
+    vm.sh("cat > /tmp/hold.py <<'HOLD_EOF'\n" + _HOLD + "HOLD_EOF\n"
+          f"setsid python3 /tmp/hold.py {lo} {hi} {'' if node is None else node} "
+          "> /tmp/hold.out 2>&1 < /dev/null & echo $! > /tmp/hold.pid")
+    out = wait_for(lambda: re.search(r"HELD (\d+)|NONE|VMSPLICE", vm.read("/tmp/hold.out")), 60)
+    return int(out.group(1)) if out and out.group(1) else None
+
+
+def release_page(vm):
+    """End the process hold_page() started."""
+    vm.run("kill $(cat /tmp/hold.pid) 2>/dev/null; sleep 0.5")

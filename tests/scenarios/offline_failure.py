@@ -15,7 +15,8 @@ one). New files: the reference kernel has none of them."""
 
 import re
 
-from guest import MEM, PARAMS, block_size, online, pin_unmovable, plug, sane, unpin, wait_for
+from guest import (MEM, PARAMS, block_size, hold_page, online, pin_unmovable, plug,
+                   release_page, sane, unpin, wait_for)
 
 REQUIRES = "ours"
 WHY = "offline_failure, stats, offline_timeout_ms and the tracepoints are new in ours"
@@ -25,40 +26,6 @@ VM = dict(mem="2G")
 TRACE = "/sys/kernel/tracing"
 EVENTS = f"{TRACE}/events/memory_hotplug"
 INJ = "/sys/kernel/debug/notifier-error-inject/memory/actions/MEM_GOING_OFFLINE/error"
-
-# Python run in the guest: map some memory, find a page of it in the pfn
-# range [lo, hi), hold it with vmsplice(2) (the pipe keeps a reference, so
-# migration cannot move it) and print its pfn.
-_HOLD = r'''
-import ctypes, mmap, os, signal, struct, sys
-lo, hi = int(sys.argv[1]), int(sys.argv[2])
-libc = ctypes.CDLL(None, use_errno=True)
-class IOVec(ctypes.Structure):
-    _fields_ = [("base", ctypes.c_void_p), ("len", ctypes.c_size_t)]
-size = 8 << 20
-m = mmap.mmap(-1, size)
-buf = (ctypes.c_char * size).from_buffer(m)
-base = ctypes.addressof(buf)
-for off in range(0, size, 4096):
-    m[off] = 0x5a
-with open("/proc/self/pagemap", "rb") as f:
-    for i in range(size // 4096):
-        f.seek((base // 4096 + i) * 8)
-        e = struct.unpack("<Q", f.read(8))[0]
-        pfn = e & ((1 << 55) - 1)
-        if e >> 63 and lo <= pfn < hi:
-            break
-    else:
-        print("NONE", flush=True)
-        sys.exit(1)
-r, w = os.pipe()
-iov = IOVec(base + i * 4096, 4096)
-if libc.vmsplice(w, ctypes.byref(iov), 1, 0) != 4096:
-    print("VMSPLICE", ctypes.get_errno(), flush=True)
-    sys.exit(1)
-print("HELD", pfn, flush=True)
-signal.pause()
-'''
 
 # /proc/kpageflags bits (Documentation/admin-guide/mm/pagemap.rst) that say
 # what each page kind of offline_failure is.
@@ -169,13 +136,9 @@ def test_signal_timeout_and_success(vm, t):
     t.require(ids and not online(vm, ids, "online_movable"),
               "a 512 MiB DIMM onlines to ZONE_MOVABLE")
     per = block_size(vm) // 4096
-    vm.sh("cat > /tmp/hold.py <<'HOLD_EOF'\n" + _HOLD + "HOLD_EOF\n"
-          f"setsid python3 /tmp/hold.py {ids[0] * per} {(ids[-1] + 1) * per} "
-          "> /tmp/hold.out 2>&1 < /dev/null & echo $! > /tmp/hold.pid")
-    out = wait_for(lambda: re.search(r"HELD (\d+)|NONE|VMSPLICE", vm.read("/tmp/hold.out")), 60)
-    t.require(out and out.group(1), "a page of the DIMM is held by vmsplice",
+    pfn = hold_page(vm, ids[0] * per, (ids[-1] + 1) * per)
+    t.require(pfn is not None, "a page of the DIMM is held by vmsplice",
               diag=vm.read("/tmp/hold.out"))
-    pfn = int(out.group(1))
     block = pfn // per
 
     # A signal ends the attempt: EINTR, reason=signal.
@@ -218,7 +181,7 @@ def test_signal_timeout_and_success(vm, t):
     t.eq(vm.read(f"{MEM}/memory{block}/state"), "online", "the block is online again")
 
     # Let go of the page: the offline works and the file is empty again.
-    vm.run("kill $(cat /tmp/hold.pid); sleep 0.5")
+    release_page(vm)
     before = stats(vm)
     trace_on(vm)
     rc, _, out = offline(vm, block)
