@@ -1,7 +1,8 @@
 """A CPU of a memoryless NUMA node: node 1 has no memory and one CPU, a
 hot-removable vCPU device present at boot. Offlining that CPU leaves node 1
-online; ejecting it (ACPI, QMP device_del) takes node 1 offline, since
-nothing is left on it.
+online; a DIMM plugged on node 1 gives it memory (movable) and takes it
+away again; ejecting the CPU (ACPI, QMP device_del) takes node 1 offline,
+since nothing is left on it.
 
 Plugging the CPU back (the path where cpu_up() calls try_online_node() on
 an offline node) cannot be driven here: QEMU 7.2 under TCG never completes
@@ -11,7 +12,8 @@ slots, so a vCPU plugged into one is refused ("Unable to map lapic"). The
 KUnit case mhp_test_try_online_node pins that contract instead; its result
 is checked in numa_memoryless_node, whose guest has an offline node."""
 
-from guest import NODE, wait_for
+from guest import (NODE, block_table, meminfo, online, plug, set_auto_online, unplug,
+                   wait_for)
 
 VM = dict(mem="2G", smp=1, maxcpus=2, numa=["2G", 0], numa_cpus={1: "1"}, cpu_devices=[1])
 
@@ -19,7 +21,7 @@ CPU = "/sys/devices/system/cpu"
 
 
 def node_state(vm):
-    out = vm.sh(f"cd {NODE} && for f in online has_cpu has_memory; do echo $f $(cat $f); done")
+    out = vm.sh(f"cd {NODE} && for f in online has_cpu has_memory has_normal_memory; do echo $f $(cat $f); done")
     return dict(line.split(" ", 1) for line in out.splitlines())
 
 
@@ -43,8 +45,24 @@ def test_cpu_of_memoryless_node_offline_and_eject(vm, t):
          "node 1 stays online while its offline CPU is present")
     rc, _ = vm.run(f"echo 1 > {CPU}/cpu1/online")
     t.eq((rc, vm.read(f"{CPU}/cpu1/online")), (0, "1"), "cpu1 comes back online with one write")
-    vm.run(f"echo 0 > {CPU}/cpu1/online")
 
+    # Memory joins the node of the CPU and leaves again; the CPU keeps it.
+    set_auto_online(vm, "offline")
+    dev, ids = plug(vm, "512M", node=1)
+    t.require(ids and not online(vm, ids, "online_movable"),
+              "a 512 MiB DIMM on node 1 onlines movable")
+    t.eq({n for _, _, n in block_table(vm, ids).values()}, {1}, "its blocks link to node1")
+    s = node_state(vm)
+    t.eq((s["online"], s["has_cpu"], s["has_memory"], s["has_normal_memory"]),
+         ("0-1", "0-1", "0-1", "0"), "node 1 has memory, none of it normal")
+    t.eq(meminfo(vm, 1)["MemTotal"], 512 << 10, "node1/meminfo counts 512 MiB")
+    t.ok(not online(vm, ids, "offline") and unplug(vm, dev, ids),
+         "the DIMM offlines and unplugs")
+    s = node_state(vm)
+    t.eq((s["online"], s["has_cpu"], s["has_memory"], s["has_normal_memory"]),
+         ("0-1", "0-1", "0", "0"), "node 1 is memoryless again, still online for its CPU")
+
+    vm.run(f"echo 0 > {CPU}/cpu1/online")
     vm.qmp("device_del", id="boot-cpu0")
     t.ok(wait_for(lambda: not exists(vm, f"{CPU}/cpu1"), 60),
          "device_del ejects cpu1: it is gone from sysfs")
