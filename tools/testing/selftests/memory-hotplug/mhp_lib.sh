@@ -2,35 +2,41 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Shared by the memory-hotplug shell tests: KTAP reporting that needs no
-# plan up front, and small helpers around /sys/devices/system/memory.
+# plan up front (on the kselftest tree's ktap_helpers.sh), and small helpers
+# around /sys/devices/system/memory.
 # Sourced by the tests; not a test itself.
 
 MEM=/sys/devices/system/memory
-MHP_N=0
-MHP_FAILED=0
-MHP_SKIPPED=0
 
-echo "TAP version 13"
+# KTAP output comes from the kselftest tree's own helpers (installed
+# beside this directory by the kselftest install).
+. "$(dirname "$(realpath "$0")")/../kselftest/ktap_helpers.sh"
 
+ktap_print_header
+
+# Those helpers echo a description unquoted: keep the shell from expanding
+# a '*' in it into file names.
 ok()
 {
-	MHP_N=$((MHP_N + 1))
-	echo "ok $MHP_N $*"
+	set -f
+	ktap_test_pass "$*"
+	set +f
 }
 
 not_ok()
 {
-	MHP_N=$((MHP_N + 1))
-	MHP_FAILED=$((MHP_FAILED + 1))
-	echo "not ok $MHP_N $*"
+	set -f
+	ktap_test_fail "$*"
+	set +f
 }
 
 # skip DESC WHY
 skip()
 {
-	MHP_N=$((MHP_N + 1))
-	MHP_SKIPPED=$((MHP_SKIPPED + 1))
-	echo "ok $MHP_N $1 # SKIP $2"
+	set -f
+	__ktap_test ok "$1" "SKIP $2"
+	set +f
+	KTAP_CNT_SKIP=$((KTAP_CNT_SKIP + 1))
 }
 
 # expect DESC COMMAND...: one result, from the command's exit status
@@ -54,23 +60,24 @@ expect_eq()
 	fi
 }
 
-# done_testing: the plan, the totals, and the kselftest exit status
+# done_testing: the plan (at the end: the number of results is known only
+# then), the totals, and the kselftest exit status (skip when every result
+# was a skip)
 done_testing()
 {
-	echo "1..$MHP_N"
-	local pass=$((MHP_N - MHP_FAILED - MHP_SKIPPED))
-
-	echo "# Totals: pass:$pass fail:$MHP_FAILED skip:$MHP_SKIPPED"
-	[ "$MHP_FAILED" -eq 0 ] || exit 1
-	[ "$MHP_N" -gt 0 ] && [ "$MHP_SKIPPED" -eq "$MHP_N" ] && exit 4
-	exit 0
+	ktap_set_plan $((KTAP_TESTNO - 1))
+	if [ "$KSFT_NUM_TESTS" -gt 0 ] && [ "$KTAP_CNT_SKIP" -eq "$KSFT_NUM_TESTS" ]; then
+		ktap_print_totals
+		exit "$KSFT_SKIP"
+	fi
+	ktap_finished
 }
 
 # skip_all WHY: nothing here can be tested on this system
 skip_all()
 {
-	echo "1..0 # SKIP $*"
-	exit 4
+	ktap_skip_all "$*"
+	exit "$KSFT_SKIP"
 }
 
 # try_write FILE VALUE: one write(2) of VALUE; on failure the error text
