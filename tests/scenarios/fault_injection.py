@@ -114,8 +114,10 @@ RANGES = {
 SNAP = r'''
 echo @blocks
 for b in /sys/devices/system/memory/memory[0-9]*; do
-	read -r s < $b/state; n=($b/node[0-9]*); n=${n[0]##*/node}
-	echo "${b##*/memory} $s ${n//[!0-9]/}"
+	read -r s < $b/state; n=; back=0
+	for l in $b/node[0-9]*; do [ -e "$l" ] && n=${l##*/node}; done
+	[ -n "$n" ] && [ -e /sys/devices/system/node/node$n/${b##*/} ] && back=1
+	echo "${b##*/memory} $s $back $n"
 done
 echo @iomem
 while IFS= read -r l; do case $l in *"System RAM"*) echo "$l";; esac; done < /proc/iomem
@@ -203,8 +205,8 @@ fi
 '''
 
 def parse_snap(text):
-    s = dict(blocks={}, ram=[], vram=[], memmap=[], total=None, zones={}, nodes={},
-             acpi={})
+    s = dict(blocks={}, unlinked=[], ram=[], vram=[], memmap=[], total=None, zones={},
+             nodes={}, acpi={})
     sec = None
     for line in text.splitlines():
         if line.startswith("@"):
@@ -213,8 +215,11 @@ def parse_snap(text):
         if not line.strip() or sec is None:
             continue
         if sec == "blocks":
+            # id, state, whether the node links back to the block, node
             f = line.split()
-            s["blocks"][int(f[0])] = (f[1], int(f[2]) if len(f) > 2 and f[2] else None)
+            s["blocks"][int(f[0])] = (f[1], int(f[3]) if len(f) > 3 else None)
+            if f[2] != "1":
+                s["unlinked"].append(int(f[0]))
         elif sec == "iomem":
             rng, _, name = line.strip().partition(" : ")
             lo, hi = (int(x, 16) for x in rng.split("-"))
@@ -586,6 +591,8 @@ class Expect:
                 bad.append(f"block {i} is {state}")
             if node is None:
                 bad.append(f"block {i} has no node link")
+            elif i in s["unlinked"]:
+                bad.append(f"block {i}: node{node} has no link back to it")
             elif i in dblocks and node != HOT_NODE:
                 bad.append(f"DIMM block {i} on node {node}")
         d_online = sum(1 for st, _ in dblocks.values() if st == "online")
