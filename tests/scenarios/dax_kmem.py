@@ -153,7 +153,13 @@ def as_ram(vm, t, base, options, zone, memmap_kb=0):
 
 
 def back_to_devdax(vm, t, base, what):
-    rc, _, err = tool(vm, f"daxctl offline-memory {DEV}")
+    # A block of a kernel zone may hold a short-lived kernel allocation for
+    # a moment (the same retry as the kselftests' set_offline).
+    for _ in range(5):
+        rc, _, err = tool(vm, f"daxctl offline-memory {DEV}")
+        if rc == 0:
+            break
+        vm.run("echo 3 > /proc/sys/vm/drop_caches; sleep 1")
     t.ok(rc == 0, f"{what}: daxctl offline-memory works", diag=err)
     t.eq(meminfo(vm)["MemTotal"], base.total, f"{what}: MemTotal is back once offline")
     rc, data, err = tool(vm, f"daxctl reconfigure-device -m devdax {DEV}")
