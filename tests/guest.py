@@ -58,6 +58,21 @@ def meminfo(vm, node=None):
             for line in out.splitlines() if ":" in line}
 
 
+def node_masks(vm):
+    """{file: contents} of the node state masks under /sys/devices/system/node."""
+    out = vm.sh(f"cd {NODE} && for f in possible online has_cpu has_memory has_normal_memory; "
+                "do echo $f $(cat $f); done")
+    return dict(line.split(" ", 1) for line in out.splitlines())
+
+
+def zone_pages(vm, zone, node=0):
+    """(present, managed) pages of a zone of a node, from /proc/zoneinfo."""
+    out = vm.sh(f"awk '/^Node {node}, zone/ {{z=$4}} z==\"{zone}\" && "
+                "($1==\"present\" || $1==\"managed\") {print $1, $2}' /proc/zoneinfo")
+    d = dict(line.split() for line in out.splitlines())
+    return int(d.get("present", 0)), int(d.get("managed", 0))
+
+
 def wait_for(fn, timeout=60, interval=0.3):
     """Call fn until it returns something true; return that, or the last
     (false) value once timeout seconds have passed."""

@@ -2,8 +2,8 @@
 their users drive it: an NVDIMM (QEMU nvdimm, an ACPI NFIT region on
 node 1, which has no boot memory) gets a devdax namespace; a process maps
 /dev/dax0.0 (ZONE_DEVICE pages, made through move_pfn_range_to_zone());
-daxctl turns it into System RAM (add_memory_driver_managed(): one static
-memory group, "System RAM (kmem)" in /proc/iomem), onlined movable, or
+daxctl turns it into System RAM (add_memory_driver_managed(): "System
+RAM (kmem)" in /proc/iomem; its one static memory group has no sysfs view), onlined movable, or
 with --no-movable into ZONE_NORMAL, and back; daxctl refuses -N while a
 kernel policy would online the memory; a removal refused by a page that
 cannot move leaves the memory in use, and a retry works; with the dax
@@ -14,8 +14,8 @@ masks show."""
 
 import json
 
-from guest import (MEM, NODE, block_size, block_table, blocks, hold_page, meminfo,
-                   release_page, sane, set_auto_online, wait_for)
+from guest import (MEM, block_size, block_table, blocks, hold_page, meminfo, node_masks,
+                   release_page, sane, set_auto_online, zone_pages)
 
 # memmap_on_memory=1 only allows it: dax devices ask for it one by one.
 VM = dict(mem="2G", numa=["2G", 0], nvdimms=[("2G", 1)],
@@ -79,12 +79,6 @@ def online_bytes(vm):
                     if line.startswith("Total online memory")))
 
 
-def node_masks(vm):
-    out = vm.sh(f"cd {NODE} && for f in online has_memory has_normal_memory; do "
-                "echo $f $(cat $f); done")
-    return dict(line.split(" ", 1) for line in out.splitlines())
-
-
 class Baseline:
     """What the guest shows before a test turns the device into RAM."""
 
@@ -105,14 +99,6 @@ class Baseline:
         t.eq(meminfo(vm)["MemTotal"], self.total, f"{what}: MemTotal is back")
         t.eq(node_masks(vm), self.nodes, f"{what}: the node masks are back")
         t.ok(vm.run(f"[ -c /dev/{DEV} ]")[0] == 0, f"{what}: /dev/{DEV} is back")
-
-
-def zone_pages(vm, node, zone):
-    """(present, managed) pages of a zone of a node, from /proc/zoneinfo."""
-    out = vm.sh(f"awk '/^Node {node}, zone/ {{z=$4}} z==\"{zone}\" && "
-                "($1==\"present\" || $1==\"managed\") {print $1, $2}' /proc/zoneinfo")
-    d = dict(line.split() for line in out.splitlines())
-    return int(d.get("present", 0)), int(d.get("managed", 0))
 
 
 def as_ram(vm, t, base, options, zone, memmap_kb=0):
@@ -145,7 +131,7 @@ def as_ram(vm, t, base, options, zone, memmap_kb=0):
          "MemTotal grew by the blocks" + (", less their memmap" if memmap_kb else ""))
     t.eq(online_bytes(vm) - base.online, len(ids) * bsz, "lsmem counts the blocks online")
     t.eq(meminfo(vm, 1)["MemTotal"], grew, "all of it on node 1")
-    present, managed = zone_pages(vm, 1, zone)
+    present, managed = zone_pages(vm, zone, node=1)
     t.eq((present, present - managed), (len(ids) * bsz // 4096, len(ids) * memmap_kb // 4),
          f"node 1's {zone} zone: the blocks present, "
          + ("their memmap pages not managed" if memmap_kb else "all of them managed"))

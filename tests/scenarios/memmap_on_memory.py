@@ -3,19 +3,12 @@ carved from the block itself (64 bytes of struct page per 4 KiB page: 2 MiB
 of each 128 MiB block), so plugging takes no boot memory for it and
 onlining adds 126 MiB per block to MemTotal; offline and unplug still work."""
 
-from guest import PARAMS, blocks, meminfo, online, param, plug, sane, set_auto_online, wait_for
+from guest import (PARAMS, blocks, meminfo, online, param, plug, sane, set_auto_online, wait_for,
+                   zone_pages)
 
 VM = dict(mem="2G", append="memory_hotplug.memmap_on_memory=1")
 
 MEMMAP_KB = 2048          # per 128 MiB block
-
-
-def zone_pages(vm, zone):
-    """(present, managed) pages of a zone on node 0, from /proc/zoneinfo."""
-    out = vm.sh("awk '/^Node 0, zone/ {z=$4} z==\"" + zone + "\" && "
-                "($1==\"present\" || $1==\"managed\") {print $1, $2}' /proc/zoneinfo")
-    d = dict(line.split() for line in out.splitlines())
-    return int(d.get("present", 0)), int(d.get("managed", 0))
 
 
 def test_parameter(vm, t):

@@ -12,17 +12,12 @@ slots, so a vCPU plugged into one is refused ("Unable to map lapic"). The
 KUnit case mhp_test_try_online_node pins that contract instead; its result
 is checked in numa_memoryless_node, whose guest has an offline node."""
 
-from guest import (NODE, block_table, meminfo, online, plug, set_auto_online, unplug,
-                   wait_for)
+from guest import (NODE, block_table, meminfo, node_masks, online, plug, set_auto_online,
+                   unplug, wait_for)
 
 VM = dict(mem="2G", smp=1, maxcpus=2, numa=["2G", 0], numa_cpus={1: "1"}, cpu_devices=[1])
 
 CPU = "/sys/devices/system/cpu"
-
-
-def node_state(vm):
-    out = vm.sh(f"cd {NODE} && for f in online has_cpu has_memory has_normal_memory; do echo $f $(cat $f); done")
-    return dict(line.split(" ", 1) for line in out.splitlines())
 
 
 def exists(vm, path):
@@ -30,7 +25,7 @@ def exists(vm, path):
 
 
 def test_cpu_of_memoryless_node_offline_and_eject(vm, t):
-    s = node_state(vm)
+    s = node_masks(vm)
     t.eq((s["online"], s["has_cpu"], s["has_memory"]), ("0-1", "0-1", "0"),
          "at boot node 1 is online with cpu1 and no memory")
     t.ok(exists(vm, f"{NODE}/node1/cpu1"), "node1 links to cpu1")
@@ -40,7 +35,7 @@ def test_cpu_of_memoryless_node_offline_and_eject(vm, t):
 
     rc, _ = vm.run(f"echo 0 > {CPU}/cpu1/online")
     t.eq((rc, vm.read(f"{CPU}/cpu1/online")), (0, "0"), "cpu1 goes offline")
-    s = node_state(vm)
+    s = node_masks(vm)
     t.eq((s["online"], s["has_cpu"]), ("0-1", "0"),
          "node 1 stays online while its offline CPU is present")
     rc, _ = vm.run(f"echo 1 > {CPU}/cpu1/online")
@@ -52,13 +47,13 @@ def test_cpu_of_memoryless_node_offline_and_eject(vm, t):
     t.require(ids and not online(vm, ids, "online_movable"),
               "a 512 MiB DIMM on node 1 onlines movable")
     t.eq({n for _, _, n in block_table(vm, ids).values()}, {1}, "its blocks link to node1")
-    s = node_state(vm)
+    s = node_masks(vm)
     t.eq((s["online"], s["has_cpu"], s["has_memory"], s["has_normal_memory"]),
          ("0-1", "0-1", "0-1", "0"), "node 1 has memory, none of it normal")
     t.eq(meminfo(vm, 1)["MemTotal"], 512 << 10, "node1/meminfo counts 512 MiB")
     t.ok(not online(vm, ids, "offline") and unplug(vm, dev, ids),
          "the DIMM offlines and unplugs")
-    s = node_state(vm)
+    s = node_masks(vm)
     t.eq((s["online"], s["has_cpu"], s["has_memory"], s["has_normal_memory"]),
          ("0-1", "0-1", "0", "0"), "node 1 is memoryless again, still online for its CPU")
 
@@ -66,7 +61,7 @@ def test_cpu_of_memoryless_node_offline_and_eject(vm, t):
     vm.qmp("device_del", id="boot-cpu0")
     t.ok(wait_for(lambda: not exists(vm, f"{CPU}/cpu1"), 60),
          "device_del ejects cpu1: it is gone from sysfs")
-    s = node_state(vm)
+    s = node_masks(vm)
     t.eq((s["online"], s["has_cpu"], s["has_memory"]), ("0", "0", "0"),
          "node 1 is offline once its only CPU is gone")
     t.ok(not exists(vm, f"{NODE}/node1"), "the node1 directory is gone")
