@@ -694,6 +694,13 @@ static int mhp_publish_node(int nid, bool with_blocks)
 	return err;
 }
 
+/* Undo mhp_publish_node() of a node nothing has used yet. */
+static void mhp_unpublish_node(int nid)
+{
+	node_set_offline(nid);
+	unregister_one_node(nid);
+}
+
 /**
  * try_online_node() - bring a node online, even one without memory
  * @nid: the node
@@ -1002,6 +1009,13 @@ static int auto_online_block_cb(struct memory_block *mem, void *arg)
 	return device_online(&mem->dev);
 }
 
+/* Drop a block's links to its node; blocks never linked have none. */
+static int unlink_block_cb(struct memory_block *mem, void *arg)
+{
+	unregister_memory_block_under_nodes(mem);
+	return 0;
+}
+
 /* add_memory_resource() without the tracepoints: see there. */
 static int mhp_add_resource(int nid, struct resource *res, mhp_t mhp_flags)
 {
@@ -1072,9 +1086,11 @@ static int mhp_add_resource(int nid, struct resource *res, mhp_t mhp_flags)
 		if (ret)
 			goto undo_firmware;
 	}
-	register_memory_blocks_under_node(nid, PFN_DOWN(start),
-					  PFN_UP(start + size - 1),
-					  MEMINIT_HOTPLUG);
+	ret = register_memory_blocks_under_node(nid, PFN_DOWN(start),
+						PFN_UP(start + size - 1),
+						MEMINIT_HOTPLUG);
+	if (ret)
+		goto undo_links;
 
 	if (mhp_flags & MHP_MERGE_RESOURCE)
 		merge_system_ram_resource(res);
@@ -1086,6 +1102,13 @@ static int mhp_add_resource(int nid, struct resource *res, mhp_t mhp_flags)
 				   auto_online_block_cb);
 	return 0;
 
+undo_links:
+	walk_memory_blocks(start, size, NULL, unlink_block_cb);
+	if (new_node) {
+		mem_hotplug_begin();
+		mhp_unpublish_node(nid);
+		mem_hotplug_done();
+	}
 undo_firmware:
 	if (firmware_entry)
 		firmware_map_remove(start, start + size, "System RAM");
