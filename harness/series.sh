@@ -67,6 +67,12 @@ offline failed (memoryN/offline_failure, one closed set of reasons shared
 with the log line and the tracepoints), event counters
 (/sys/devices/system/memory/stats), memory_hotplug.offline_timeout_ms
 (0: try until a signal) and the memory_hotplug:* trace events.
+
+Two small changes outside mm/ and drivers/base/memory.c come with it: the
+driver core's device_hotplug_assert_held(), for those assertions, and
+register_memory_blocks_under_node() returning the error of a hot-added
+block it cannot link to its node, so that such a hot-add undoes itself
+instead of leaving a block without its node links.
 EOF
 		;;
 	acpi) cat <<'EOF'
