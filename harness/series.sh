@@ -9,6 +9,7 @@
 #  - checkpatch --strict on every patch;
 #  - git am of the series, one patch at a time, onto a git repository of the
 #    base, building the kernel after each patch with the callers config
+#    (but for patches of only Documentation/ or tools/testing/)
 #    (build/kernel/ours-callers/.config: guest.config plus every in-tree
 #    user of our headers, so each patch also builds every caller;
 #    O=build/kernel/series); skipped when this exact series already built
@@ -350,6 +351,12 @@ bisect_build() {
 		git am -q "$p" >"$LOGS/series-am.log" 2>&1 ||
 			{ cat "$LOGS/series-am.log" >&2; die "series: git am of $(basename "$p") onto the base failed"; }
 		[ $build -eq 1 ] || continue
+		# A patch of documentation or selftests changes nothing kbuild
+		# compiles: the previous patch's build stands for it.
+		if ! git diff --name-only HEAD~1 HEAD | grep -vE '^(Documentation|tools/testing)/' >/dev/null; then
+			say "  patch $n/$count: only Documentation/ or tools/testing/: nothing to build"
+			continue
+		fi
 		step series-build.log "patch $n/$count: build" \
 			env -u GIT_DIR -u GIT_WORK_TREE make -C "$tree" O="$kout" -j"$(nproc)" olddefconfig bzImage modules
 	done
