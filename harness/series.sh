@@ -9,10 +9,10 @@
 #  - checkpatch --strict on every patch;
 #  - git am of the series, one patch at a time, onto a git repository of the
 #    base, building the kernel after each patch with the callers config
-#    (but for patches of only Documentation/ or tools/testing/)
 #    (build/kernel/ours-callers/.config: guest.config plus every in-tree
 #    user of our headers, so each patch also builds every caller;
-#    O=build/kernel/series); skipped when this exact series already built
+#    O=build/kernel/series); a patch of only Documentation/ or
+#    tools/testing/ is not built; skipped when this exact series already built
 #    patch by patch;
 #  - the tree at the end of the series must be byte for byte the tree
 #    harness/prepare.sh made (build/src/ours): same git tree object.

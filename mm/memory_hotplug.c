@@ -680,11 +680,15 @@ static int mhp_prepare_node(int nid)
 	return 1;
 }
 
-/* Mark a prepared node online and create its device; undone on failure. */
+/*
+ * Mark a prepared node online and create its device; undone on failure.
+ * Called with mem_hotplug_lock held for write, as is its undo below.
+ */
 static int mhp_publish_node(int nid, bool with_blocks)
 {
 	int err;
 
+	mem_hotplug_assert_write_held();
 	node_set_online(nid);
 	err = with_blocks ? register_one_node(nid) : __register_one_node(nid);
 	if (err) {
@@ -697,6 +701,7 @@ static int mhp_publish_node(int nid, bool with_blocks)
 /* Undo mhp_publish_node() of a node nothing has used yet. */
 static void mhp_unpublish_node(int nid)
 {
+	mem_hotplug_assert_write_held();
 	node_set_offline(nid);
 	unregister_one_node(nid);
 }

@@ -3,11 +3,12 @@ their users drive it: an NVDIMM (QEMU nvdimm, an ACPI NFIT region on
 node 1, which has no boot memory) gets a devdax namespace; a process maps
 /dev/dax0.0 (ZONE_DEVICE pages, made through move_pfn_range_to_zone());
 daxctl turns it into System RAM (add_memory_driver_managed(): "System
-RAM (kmem)" in /proc/iomem; its one static memory group has no sysfs view), onlined movable, or
-with --no-movable into ZONE_NORMAL, and back; daxctl refuses -N while a
-kernel policy would online the memory; a removal refused by a page that
-cannot move leaves the memory in use, and a retry works; with the dax
-device's memmap_on_memory the memmap comes out of the range itself.
+RAM (kmem)" in /proc/iomem; its one static memory group has no sysfs
+view), onlined movable, or with --no-movable into ZONE_NORMAL, and back;
+daxctl refuses -N while a kernel policy would online the memory; a
+removal refused by a page that cannot move leaves the memory in use, and
+a retry works; with the dax device's memmap_on_memory the memmap comes
+out of the range itself.
 
 Each check is what daxctl, lsmem, /proc/iomem, /proc/meminfo and the node
 masks show."""
