@@ -72,6 +72,7 @@
 #include <linux/percpu-rwsem.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/workqueue.h>
 
 #include "internal.h"
 #include "memory_hotplug_internal.h"
@@ -657,6 +658,243 @@ struct page *pfn_to_online_page(unsigned long pfn)
 }
 EXPORT_SYMBOL_GPL(pfn_to_online_page);
 
+/* ===== warming the memmap of a new range on several CPUs =============== */
+
+/*
+ * Onlining a block writes its memmap (64 bytes of struct page per 4 KiB
+ * page) for the first time. In a virtual machine that first write is what
+ * costs: each page of the new memmap faults into the hypervisor, which
+ * finds and zeroes host memory for it, several times the cost of the
+ * write itself; and blocks are onlined one after the other on one CPU.
+ * When a range is onlined right after it was added (auto_online_blocks),
+ * the add first writes one word of each page of the new memmap (the
+ * pattern an uninitialized memmap holds under page_init_poison()), cut
+ * into pieces of whole sections that the adding CPU and helpers on the
+ * other online CPUs write at once; the onlining then writes memory that
+ * is already there. Nothing reads the memmap of an offline range, so only
+ * the time changes. Pieces are claimed from a shared counter: if no helper
+ * gets to run (a busy or memory-starved machine), the adding CPU writes
+ * them all and never waits for a helper that has not started. A range
+ * whose memmap lives on itself (memmap_on_memory) is left alone: its
+ * provider may make it accessible only when it is onlined.
+ */
+
+/*
+ * memory_hotplug.init_threads: most CPUs that write the memmap of a range
+ * being added and onlined, the adding one included. 0 means every online
+ * CPU, up to MHP_MAX_THREADS; 1 leaves the memmap to the onlining, as
+ * 6.12 does. Read once per range.
+ */
+static unsigned int mhp_init_threads;
+module_param_named(init_threads, mhp_init_threads, uint, 0644);
+MODULE_PARM_DESC(init_threads,
+		 "CPUs that write the memmap of memory added and onlined at once (0: all online CPUs, at most 8; 1: no such pass)");
+
+/**
+ * mhp_split_plan() - decide how many CPUs work on a range, in what pieces
+ * @nr_pages: pages in the range
+ * @max_threads: most CPUs to use, at least 1
+ * @align: pieces start and end on multiples of this many pages (a power
+ *	of two), except where the range itself starts or ends
+ * @plan: filled in
+ *
+ * A CPU is only worth it for MHP_MIN_PIECE_PAGES or more pages; with one
+ * CPU the whole range is one piece. Otherwise each CPU gets about
+ * MHP_PIECES_PER_THREAD pieces of one size: a power of two, at least
+ * @align. A pure function: mm/memory_hotplug_test.c tests it.
+ */
+void mhp_split_plan(unsigned long nr_pages, unsigned int max_threads,
+		    unsigned long align, struct mhp_split *plan)
+{
+	unsigned long threads = nr_pages / MHP_MIN_PIECE_PAGES, piece;
+
+	threads = clamp_t(unsigned long, threads, 1, max(max_threads, 1U));
+	plan->threads = threads;
+	if (threads == 1) {
+		plan->piece = nr_pages;
+		return;
+	}
+	/* A power of two, so boundaries that are multiples of it align. */
+	piece = DIV_ROUND_UP(nr_pages, threads * MHP_PIECES_PER_THREAD);
+	plan->piece = max(roundup_pow_of_two(piece), align);
+}
+
+/**
+ * mhp_split_piece() - the pages of one piece of a planned range
+ * @start_pfn: first pfn of the range
+ * @nr_pages: pages in the range
+ * @plan: from mhp_split_plan() for @nr_pages
+ * @index: which piece, counted from 0
+ * @len: set to the number of pages of the piece, 0 past the last one
+ *
+ * Pieces lie on boundaries that are multiples of @plan->piece, so the
+ * first and the last may be shorter; together they are the range, each
+ * page in exactly one. A pure function: mm/memory_hotplug_test.c tests it.
+ *
+ * Return: the first pfn of the piece.
+ */
+unsigned long mhp_split_piece(unsigned long start_pfn, unsigned long nr_pages,
+			      const struct mhp_split *plan,
+			      unsigned long index, unsigned long *len)
+{
+	const unsigned long end_pfn = start_pfn + nr_pages;
+	unsigned long first, last;
+
+	if (plan->threads == 1) {
+		*len = index ? 0 : nr_pages;
+		return start_pfn;
+	}
+	first = ALIGN_DOWN(start_pfn, plan->piece) + index * plan->piece;
+	last = first + plan->piece;
+	first = max(first, start_pfn);
+	last = min(last, end_pfn);
+	*len = last > first ? last - first : 0;
+	return first;
+}
+
+/* One range being worked on: what to do and which piece is next. */
+struct mhp_spread_job {
+	void (*fn)(unsigned long pfn, unsigned long nr_pages, void *arg);
+	void *arg;
+	unsigned long start_pfn;
+	unsigned long nr_pages;
+	struct mhp_split plan;
+	atomic_long_t next;
+};
+
+struct mhp_spread_helper {
+	struct work_struct work;
+	struct mhp_spread_job *job;
+};
+
+/* Claim pieces until none is left; any number of CPUs may run this. */
+static void mhp_spread_claim(struct mhp_spread_job *job)
+{
+	unsigned long index, pfn, len;
+
+	for (;;) {
+		index = atomic_long_fetch_inc(&job->next);
+		pfn = mhp_split_piece(job->start_pfn, job->nr_pages, &job->plan,
+				      index, &len);
+		if (!len)
+			return;
+		job->fn(pfn, len, job->arg);
+	}
+}
+
+static void mhp_spread_work(struct work_struct *work)
+{
+	mhp_spread_claim(container_of(work, struct mhp_spread_helper,
+				      work)->job);
+}
+
+/**
+ * mhp_spread() - run @fn over a range on several CPUs, and wait
+ * @start_pfn: first pfn
+ * @nr_pages: number of pages
+ * @threads: most CPUs to use, at least 2
+ * @align: piece boundaries fall on multiples of this (a power of two)
+ * @fn: called once per piece, with pfn, number of pages and @arg; may
+ *	sleep; must not take mem_hotplug_lock or device_hotplug_lock
+ * @arg: passed to @fn
+ *
+ * Returns once @fn has run on every page of the range. The caller holds
+ * mem_hotplug_lock for write, which keeps the range its own and the set
+ * of online CPUs as it is.
+ */
+static void mhp_spread(unsigned long start_pfn, unsigned long nr_pages,
+		       unsigned int threads, unsigned long align,
+		       void (*fn)(unsigned long pfn, unsigned long nr_pages,
+				  void *arg),
+		       void *arg)
+{
+	struct mhp_spread_helper helpers[MHP_MAX_THREADS - 1];
+	struct mhp_spread_job job = {
+		.fn = fn,
+		.arg = arg,
+		.start_pfn = start_pfn,
+		.nr_pages = nr_pages,
+		.next = ATOMIC_LONG_INIT(0),
+	};
+	unsigned int i, nr_helpers = 0;
+	int cpu, self;
+
+	mem_hotplug_assert_write_held();
+	mhp_split_plan(nr_pages, min(threads, MHP_MAX_THREADS), align,
+		       &job.plan);
+	if (job.plan.threads == 1) {
+		fn(start_pfn, nr_pages, arg);
+		return;
+	}
+
+	/*
+	 * One helper on each of the other online CPUs (cpu_hotplug_lock,
+	 * taken by mem_hotplug_begin(), keeps them online). An unbound
+	 * worker could be woken on this very CPU and only take turns with
+	 * us.
+	 */
+	self = raw_smp_processor_id();
+	for_each_online_cpu(cpu) {
+		if (cpu == self)
+			continue;
+		if (nr_helpers == job.plan.threads - 1)
+			break;
+		INIT_WORK_ONSTACK(&helpers[nr_helpers].work, mhp_spread_work);
+		helpers[nr_helpers].job = &job;
+		queue_work_on(cpu, system_highpri_wq, &helpers[nr_helpers].work);
+		nr_helpers++;
+	}
+	mhp_spread_claim(&job);
+	/* A helper still queued finds nothing left: take it off the queue. */
+	for (i = 0; i < nr_helpers; i++) {
+		cancel_work_sync(&helpers[i].work);
+		destroy_work_on_stack(&helpers[i].work);
+	}
+}
+
+/*
+ * Write one word of each page of one piece's memmap: the first write to a
+ * page is what the hypervisor charges for, whatever its size. The word
+ * gets the pattern of an uninitialized memmap.
+ */
+static void mhp_warm_memmap_piece(unsigned long start_pfn,
+				  unsigned long nr_pages, void *arg)
+{
+	const unsigned long end_pfn = start_pfn + nr_pages;
+	unsigned long pfn, chunk, addr, end;
+
+	for (pfn = start_pfn; pfn < end_pfn; pfn += chunk) {
+		chunk = mhp_section_chunk(pfn, end_pfn);
+		/* Within a section, the memmap is virtually contiguous. */
+		addr = PAGE_ALIGN((unsigned long)pfn_to_page(pfn));
+		end = (unsigned long)(pfn_to_page(pfn + chunk - 1) + 1);
+		for (; addr < end; addr += PAGE_SIZE)
+			WRITE_ONCE(*(unsigned long *)addr, PAGE_POISON_PATTERN);
+		cond_resched();
+	}
+}
+
+/**
+ * mhp_warm_memmap() - write the memmap of an added range once, on all CPUs
+ * @start_pfn: first pfn of the range, which has just been mapped
+ * @nr_pages: number of pages
+ *
+ * See the top of this section. Does nothing with init_threads=1, on one
+ * CPU, or for a range of one section. Called with mem_hotplug_lock held
+ * for write, before the range has memory block devices.
+ */
+static void mhp_warm_memmap(unsigned long start_pfn, unsigned long nr_pages)
+{
+	unsigned int threads = READ_ONCE(mhp_init_threads);
+
+	if (!threads)
+		threads = num_online_cpus();
+	if (threads < 2 || nr_pages <= PAGES_PER_SECTION)
+		return;
+	mhp_spread(start_pfn, nr_pages, threads, PAGES_PER_SECTION,
+		   mhp_warm_memmap_piece, NULL);
+}
+
 /* ===== nodes ============================================================ */
 
 /*
@@ -1060,6 +1298,10 @@ static int mhp_add_resource(int nid, struct resource *res, mhp_t mhp_flags)
 	ret = mhp_map_range(nid, start, size, mhp_flags, &altmaps);
 	if (ret)
 		goto undo_memblock;
+	/* Only a hint: auto_online_blocks is read again below. */
+	if (mhp_get_default_online_type() != MMOP_OFFLINE &&
+	    list_empty(&altmaps))
+		mhp_warm_memmap(PFN_DOWN(start), PFN_DOWN(size));
 
 	/*
 	 * The devices are created and, on failure, removed without

@@ -16,6 +16,7 @@
 
 #include <linux/memory_hotplug.h>
 #include <linux/range.h>
+#include <linux/sizes.h>
 #include <linux/types.h>
 
 struct memory_notify;
@@ -78,6 +79,25 @@ unsigned long mhp_group_kernel_need(unsigned long movable,
 				    unsigned long kernel, unsigned int ratio);
 bool mhp_contig_prefers_movable(bool in_kernel, bool in_movable,
 				bool movable_node);
+
+/* How memory_hotplug.c cuts a range among CPUs: see mhp_split_plan(). */
+struct mhp_split {
+	unsigned int threads;	/* CPUs, the caller's included */
+	unsigned long piece;	/* pages; pieces start on multiples of it */
+};
+
+/* The most CPUs that work on one range. */
+#define MHP_MAX_THREADS		8
+/* Below this many pages per CPU, waking a helper costs more than it saves. */
+#define MHP_MIN_PIECE_PAGES	(SZ_8M >> PAGE_SHIFT)
+/* Pieces per CPU: small enough that a CPU that got going late still helps. */
+#define MHP_PIECES_PER_THREAD	4
+
+void mhp_split_plan(unsigned long nr_pages, unsigned int max_threads,
+		    unsigned long align, struct mhp_split *plan);
+unsigned long mhp_split_piece(unsigned long start_pfn, unsigned long nr_pages,
+			      const struct mhp_split *plan,
+			      unsigned long index, unsigned long *len);
 
 /* --- shared between the core files ---------------------------------- */
 

@@ -3,8 +3,9 @@
  * KUnit tests for the pure logic of the memory hotplug core: parsing of
  * online types and parameters, the zone decisions of both online policies,
  * memmap_on_memory sizing and alignment, range checks, and the words of
- * the offline failure reasons and page kinds. None of them
- * touches real memory, so they run at boot on any machine. One more pins
+ * the offline failure reasons and page kinds, and how a range is cut
+ * into pieces for several CPUs. None of them touches real memory, so
+ * they run at boot on any machine. One more pins
  * the contract of try_online_node() with cpu_up(); it changes node state
  * only where a possible node is offline, and undoes it.
  */
@@ -310,6 +311,101 @@ static void mhp_test_report_init(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, report.nr_migrate_failed, 0);
 }
 
+/*
+ * Walk every piece of a planned range: they must be the range, in order,
+ * each page once, no piece longer than the plan's, inner boundaries on
+ * multiples of @align. Returns the number of pieces.
+ */
+static unsigned long mhp_test_walk_pieces(struct kunit *test,
+					  unsigned long start_pfn,
+					  unsigned long nr_pages,
+					  const struct mhp_split *plan,
+					  unsigned long align)
+{
+	unsigned long index, pfn, len, expect = start_pfn;
+
+	for (index = 0; ; index++) {
+		pfn = mhp_split_piece(start_pfn, nr_pages, plan, index, &len);
+		if (!len)
+			break;
+		KUNIT_EXPECT_EQ(test, pfn, expect);
+		KUNIT_EXPECT_LE(test, len, plan->piece);
+		if (pfn != start_pfn)
+			KUNIT_EXPECT_EQ(test, pfn % align, 0UL);
+		expect = pfn + len;
+		if (index > nr_pages)	/* a bug would loop forever */
+			break;
+	}
+	KUNIT_EXPECT_EQ(test, expect, start_pfn + nr_pages);
+	return index;
+}
+
+static void mhp_test_split(struct kunit *test)
+{
+	const unsigned long align = 1024, block = 32768, base = 0x100000;
+	struct mhp_split plan;
+	unsigned long len, pfn;
+
+	/* One CPU: one piece, the range. */
+	mhp_split_plan(block, 1, align, &plan);
+	KUNIT_EXPECT_EQ(test, plan.threads, 1U);
+	pfn = mhp_split_piece(base, block, &plan, 0, &len);
+	KUNIT_EXPECT_EQ(test, pfn, base);
+	KUNIT_EXPECT_EQ(test, len, block);
+	mhp_split_piece(base, block, &plan, 1, &len);
+	KUNIT_EXPECT_EQ(test, len, 0UL);
+	/* 0 CPUs is taken as one. */
+	mhp_split_plan(block, 0, align, &plan);
+	KUNIT_EXPECT_EQ(test, plan.threads, 1U);
+
+	/* A range too small to be worth a second CPU stays on one. */
+	mhp_split_plan(2 * MHP_MIN_PIECE_PAGES - 1, 8, align, &plan);
+	KUNIT_EXPECT_EQ(test, plan.threads, 1U);
+	mhp_split_plan(2 * MHP_MIN_PIECE_PAGES, 8, align, &plan);
+	KUNIT_EXPECT_EQ(test, plan.threads, 2U);
+
+	/* A 128 MiB block on 2 CPUs: 4 pieces each. */
+	mhp_split_plan(block, 2, align, &plan);
+	KUNIT_EXPECT_EQ(test, plan.threads, 2U);
+	KUNIT_EXPECT_EQ(test, plan.piece, block / 8);
+	KUNIT_EXPECT_EQ(test, mhp_test_walk_pieces(test, base, block, &plan,
+						   align), 8UL);
+
+	/* No more CPUs than pieces of MHP_MIN_PIECE_PAGES. */
+	mhp_split_plan(block, MHP_MAX_THREADS * 4, align, &plan);
+	KUNIT_EXPECT_EQ(test, plan.threads,
+			(unsigned int)(block / MHP_MIN_PIECE_PAGES));
+
+	/* 16 GiB on 8 CPUs. */
+	mhp_split_plan(128 * block, 8, align, &plan);
+	KUNIT_EXPECT_EQ(test, plan.threads, 8U);
+	KUNIT_EXPECT_EQ(test, mhp_test_walk_pieces(test, base, 128 * block,
+						   &plan, align), 32UL);
+
+	/*
+	 * memmap_on_memory: the range starts after the block's own memmap,
+	 * 512 pages in; the first piece is short, the others aligned.
+	 */
+	mhp_split_plan(block - 512, 2, align, &plan);
+	KUNIT_EXPECT_EQ(test, mhp_test_walk_pieces(test, base + 512, block - 512,
+						   &plan, align), 8UL);
+	pfn = mhp_split_piece(base + 512, block - 512, &plan, 0, &len);
+	KUNIT_EXPECT_EQ(test, len, plan.piece - 512);
+
+	/* Odd sizes and starts, every CPU count: always an exact cover. */
+	for (len = 2 * MHP_MIN_PIECE_PAGES; len < 8 * block;
+	     len += 3 * align + 512) {
+		unsigned int threads;
+
+		for (threads = 1; threads <= MHP_MAX_THREADS; threads++) {
+			mhp_split_plan(len, threads, align, &plan);
+			KUNIT_EXPECT_GE(test, plan.piece, align);
+			KUNIT_EXPECT_LE(test, plan.threads, threads);
+			mhp_test_walk_pieces(test, base + 512, len, &plan, align);
+		}
+	}
+}
+
 static struct kunit_case mhp_test_cases[] = {
 	KUNIT_CASE(mhp_test_online_type),
 	KUNIT_CASE(mhp_test_memmap_mode),
@@ -323,6 +419,7 @@ static struct kunit_case mhp_test_cases[] = {
 	KUNIT_CASE(mhp_test_try_online_node),
 	KUNIT_CASE(mhp_test_offline_words),
 	KUNIT_CASE(mhp_test_report_init),
+	KUNIT_CASE(mhp_test_split),
 	{}
 };
 
