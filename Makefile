@@ -9,7 +9,7 @@ ONLY ?=
 # KASAN, kmemleak, hung-task, fault injection), after every layer ran on
 # the normal one. DEBUG_ONLY= (empty) leaves that pass out; a list of
 # test-name substrings runs a chosen subset there.
-DEBUG_SET := kunit/,kselftest/,scenario/acpi_dimm/,scenario/acpi_unplug_refused/,scenario/virtio_mem/,scenario/memmap_on_memory/,scenario/numa_,scenario/race_,scenario/fault_
+DEBUG_SET := kunit/,kselftest/,scenario/acpi_dimm/,scenario/acpi_unplug_refused/,scenario/virtio_mem/,scenario/memmap_on_memory/,scenario/numa_,scenario/race_,scenario/fault_,scenario/online_warm_memmap/every_cpu
 DEBUG_ONLY ?= $(DEBUG_SET)
 export BUILD := $(CURDIR)/build
 
@@ -75,7 +75,7 @@ harness-test: tree
 # The debug kernel builds in the background (nice 19) during the normal pass.
 check-tests: kernel selftests
 	@$(if $(DEBUG_ONLY),$(if $(FLAVOUR),,harness/kernel.sh $(KERNEL)-debug --config))
-	@FAULT_ATTEMPTS=$${FAULT_ATTEMPTS:-2} \
+	@FAULT_ATTEMPTS=$${FAULT_ATTEMPTS:-2} RACE_SECONDS=$${RACE_SECONDS:-60} \
 		harness/runtests.py --kernel $(KERNEL) --flavour '$(FLAVOUR)' --only '$(ONLY)' \
 		--debug-only '$(DEBUG_ONLY)' --debug-build
 

@@ -1,0 +1,122 @@
+"""memory_hotplug.init_threads: when a DIMM is added and onlined at once
+(auto_online_blocks), the kernel first writes its new memmap on every
+online CPU, then onlines block after block as before. Users see only the
+parameter and the time; so each test checks that the end state is the one
+a kernel without the pass reaches: every block online in ZONE_MOVABLE,
+MemTotal and the zone's present/managed pages grown by the DIMM, every
+page of it handed to the allocator (/proc/kpageflags: none left
+PageOffline, free ones in the buddy), its memory usable and read back as
+written, and the DIMM ejectable."""
+
+from guest import (MEM, PARAMS, blocks, meminfo, plug, sane, set_auto_online, settle,
+                   wait_for, zone_pages)
+
+REQUIRES = "ours"
+WHY = "memory_hotplug.init_threads is new in ours"
+
+VM = dict(mem="2G", smp=2)
+
+CPU = "/sys/devices/system/cpu"
+
+# Run in the guest: count, over a pfn range, the pages /proc/kpageflags
+# shows in the buddy allocator (bit 10, head pages only), still
+# PageOffline (bit 23), or with every bit set (an uninitialized memmap).
+_KPF = r'''
+import struct, sys
+lo, n = int(sys.argv[1]), int(sys.argv[2])
+with open("/proc/kpageflags", "rb") as f:
+    f.seek(lo * 8)
+    flags = struct.unpack(f"{n}Q", f.read(n * 8))
+print(sum(x >> 10 & 1 for x in flags), sum(x >> 23 & 1 for x in flags),
+      sum(x == (1 << 64) - 1 for x in flags))
+'''
+
+# Run in the guest: fill MiB of anonymous memory with a pattern, read it
+# back. Movable user memory comes from ZONE_MOVABLE first: the new DIMM.
+_FILL = r'''
+import sys
+n = int(sys.argv[1]) << 20
+buf = bytearray(b"\xa5") * n
+print("OK" if buf.count(b"\xa5") == n else "BAD")
+'''
+
+
+def threads(vm):
+    return vm.read(f"{PARAMS}/init_threads")
+
+
+def kpageflags(vm, dev):
+    """(buddy heads, PageOffline pages, uninitialized pages) of a DIMM."""
+    d = vm.dimms()[dev]
+    out = vm.sh(f"python3 -c '{_KPF}' {d['addr'] >> 12} {d['size'] >> 12}", timeout=300)
+    return tuple(int(x) for x in out.split())
+
+
+def add_online(vm, t, what):
+    """Plug a 1 GiB DIMM with auto-online movable; check what the user
+    sees; return (dev, ids, grown (present, managed) of ZONE_MOVABLE)."""
+    total0 = meminfo(vm)["MemTotal"]
+    zone0 = zone_pages(vm, "Movable")
+    dev, ids = plug(vm, "1G")
+    states = settle(vm, ids)
+    t.ok(ids and all(s == "online" for s in states.values()),
+         f"{what}: the 8 blocks are online", diag=str(states))
+    zones = vm.sh(f"cd {MEM} && for b in {' '.join(f'memory{i}' for i in ids)}; "
+                  "do cat $b/valid_zones; done").split()
+    t.eq(set(zones), {"Movable"}, f"{what}: all in ZONE_MOVABLE")
+    t.eq(meminfo(vm)["MemTotal"] - total0, 1 << 20, f"{what}: MemTotal grew by 1 GiB")
+    zone1 = zone_pages(vm, "Movable")
+    grown = (zone1[0] - zone0[0], zone1[1] - zone0[1])
+    t.eq(grown[0], 262144, f"{what}: ZONE_MOVABLE present grew by the DIMM's pages")
+    buddy, offline, poisoned = kpageflags(vm, dev)
+    t.ok(buddy > 0 and offline == 0 and poisoned == 0,
+         f"{what}: kpageflags: every page was handed to the allocator",
+         diag=f"buddy heads {buddy}, PageOffline {offline}, uninitialized {poisoned}")
+    return dev, ids, grown
+
+
+def remove(vm, t, dev, ids, what):
+    t.ok(vm.remove_dimm(dev, 120) and wait_for(lambda: not set(ids) & set(blocks(vm)), 60),
+         f"{what}: the DIMM ejects")
+
+
+def test_parameter(vm, t):
+    t.eq(threads(vm), "0", "init_threads is 0 (every online CPU) by default")
+    for good in ("1", "2", "0"):
+        rc, out = vm.write(f"{PARAMS}/init_threads", good)
+        t.ok(rc == 0 and threads(vm) == good, f"init_threads takes {good}", diag=out)
+    for bad in ("x", "-1", "1.5"):
+        rc, out = vm.write(f"{PARAMS}/init_threads", bad)
+        t.ok(rc != 0 and threads(vm) == "0", f"init_threads refuses {bad!r} and keeps 0",
+             diag=out)
+
+
+def test_every_cpu(vm, t):
+    set_auto_online(vm, "online_movable")
+    dev, ids, grown = add_online(vm, t, "init_threads=0")
+    out = vm.sh(f"python3 -c '{_FILL}' 1200", timeout=600)
+    t.eq(out.strip(), "OK", "1200 MiB filled (the DIMM's pages among them) read back as written")
+    remove(vm, t, dev, ids, "init_threads=0")
+
+    vm.write(f"{PARAMS}/init_threads", "1")
+    dev, ids, grown1 = add_online(vm, t, "init_threads=1")
+    t.eq(grown1, grown, "ZONE_MOVABLE grew the same (present, managed) with and without the pass")
+    remove(vm, t, dev, ids, "init_threads=1")
+    vm.write(f"{PARAMS}/init_threads", "0")
+    set_auto_online(vm, "offline")
+    sane(vm, t)
+
+
+def test_one_cpu_offline(vm, t):
+    rc, _ = vm.run(f"echo 0 > {CPU}/cpu1/online")
+    t.eq((rc, vm.read(f"{CPU}/cpu1/online")), (0, "0"), "cpu1 goes offline")
+    # Two CPUs asked for, one online: the adding CPU does it all.
+    vm.write(f"{PARAMS}/init_threads", "2")
+    set_auto_online(vm, "online_movable")
+    dev, ids, _ = add_online(vm, t, "init_threads=2, cpu1 offline")
+    remove(vm, t, dev, ids, "init_threads=2, cpu1 offline")
+    set_auto_online(vm, "offline")
+    vm.write(f"{PARAMS}/init_threads", "0")
+    rc, _ = vm.run(f"echo 1 > {CPU}/cpu1/online")
+    t.eq((rc, vm.read(f"{CPU}/cpu1/online")), (0, "1"), "cpu1 comes back")
+    sane(vm, t)
