@@ -192,7 +192,89 @@ def build_tools():
     return os.path.join(BENCH, "fill"), os.path.join(BENCH, "memset_bw")
 
 
-WORKLOADS = ("dimm", "migrate", "virtio-mem", "memmap-on-memory", "boot")
+WORKLOADS = ("dimm", "migrate", "virtio-mem", "memmap-on-memory", "scale", "boot")
+
+
+def scale_row(size):
+    return f"first hot-add with auto-online, {size}, until all online"
+
+
+def scale_per_gib_row(size):
+    return f"first hot-add with auto-online, {size}: s per GiB"
+
+
+def scale(kernel, args, res):
+    """Workload 6: in a fresh guest, the first DIMM of each size, onlined
+    movable by the kernel (auto_online_blocks): how the time grows with
+    size. A fresh guest per size, so that each add writes a memmap the
+    host has never given the guest (what a VM's first hot-add does)."""
+    for size in args.scale.split(","):
+        nbytes = vmlib.parse_size(size)
+        vm = vmlib.VM(kernel=kernel, name=f"bench-{kernel}-scale", mem=args.boot_mem,
+                      maxmem="256G", slots=4)
+        vm.start()
+        try:
+            base = len(block_names(vm))
+            bsz = int(vm.read(f"{MEM}/block_size_bytes"), 16)
+            vm.sh(f"echo online_movable > {MEM}/auto_online_blocks")
+            done = guest_timer(vm, "scale",
+                               f"[ $(count_blocks online) -ge {base + nbytes // bsz} ]")
+            # Larger than this host's memory: QEMU must not reserve it.
+            vm.add_dimm(size, reserve=False)
+            secs = done()
+            res[scale_row(size)] = secs
+            res[scale_per_gib_row(size)] = round(secs / (nbytes / vmlib.GiB), 4)
+        finally:
+            vm.poweroff()
+
+
+def write_svg(table, kernels, sizes, path):
+    """A line chart of seconds per GiB by DIMM size (the scale rows'
+    medians), one line per kernel, as plain SVG."""
+    rows = {r["workload"]: r for r in table}
+    pts = {k: [(size, rows[scale_per_gib_row(size)][k]["median"]) for size in sizes
+               if scale_per_gib_row(size) in rows] for k in kernels}
+    if not any(pts.values()):
+        return False
+    top = max(v for p in pts.values() for _, v in p) * 1.15 or 1
+    width, height, left, right, y0, y1 = 640, 400, 70, 30, 40, 330
+    n = max(len(p) for p in pts.values())
+
+    def x(i):
+        return left + (width - left - right) * (i + 0.5) / n
+
+    def y(v):
+        return y1 - (y1 - y0) * v / top
+
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+           'font-family="sans-serif" font-size="12">',
+           f'<rect width="{width}" height="{height}" fill="white"/>',
+           f'<text x="{width / 2}" y="22" text-anchor="middle" font-size="14">'
+           'First hot-add with auto-online: seconds per GiB (median, lower is better)</text>',
+           f'<line x1="{left}" y1="{y1}" x2="{width - right}" y2="{y1}" stroke="black"/>',
+           f'<line x1="{left}" y1="{y0}" x2="{left}" y2="{y1}" stroke="black"/>']
+    for j in range(5):
+        v = top * j / 4
+        out.append(f'<text x="{left - 6}" y="{y(v) + 4:.1f}" text-anchor="end">{v:.3f}</text>')
+        out.append(f'<line x1="{left}" y1="{y(v):.1f}" x2="{width - right}" y2="{y(v):.1f}" '
+                   'stroke="#ddd"/>')
+    for i, size in enumerate(sizes[:n]):
+        out.append(f'<text x="{x(i):.1f}" y="{y1 + 18}" text-anchor="middle">{size} DIMM</text>')
+    colours = ("#1f77b4", "#d62728", "#2ca02c")
+    for c, k in enumerate(kernels):
+        colour = colours[c % len(colours)]
+        line = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, (_, v) in enumerate(pts[k]))
+        out.append(f'<polyline points="{line}" fill="none" stroke="{colour}" stroke-width="2"/>')
+        for i, (_, v) in enumerate(pts[k]):
+            out.append(f'<circle cx="{x(i):.1f}" cy="{y(v):.1f}" r="4" fill="{colour}"/>')
+            out.append(f'<text x="{x(i) + 7:.1f}" y="{y(v) - 6:.1f}" '
+                       f'fill="{colour}">{v:.3f}</text>')
+        out.append(f'<text x="{left + 10 + 110 * c}" y="{height - 20}" fill="{colour}" '
+                   f'font-size="13">&#9632; {k}</text>')
+    out.append("</svg>")
+    with open(path, "w") as f:
+        f.write("\n".join(out) + "\n")
+    return True
 
 
 def one_run(kernel, args, tools):
@@ -228,6 +310,9 @@ def one_run(kernel, args, tools):
             dimm_cycle(vm, vmlib.parse_size(args.dimm), "memmap_on_memory: ", res)
         finally:
             vm.poweroff()
+
+    if "scale" in want:
+        scale(kernel, args, res)
 
     if "boot" in want:
         vm = vmlib.VM(kernel=kernel, name=f"bench-{kernel}-big", mem=args.big_mem,
@@ -279,6 +364,8 @@ def main():
     # x86 picks 128 MiB blocks only while boot memory ends below 64 GiB;
     # 62G (plus the PCI hole) is the largest guest with 500+ such blocks.
     ap.add_argument("--big-mem", default=os.environ.get("BIG_MEM", "62G"))
+    ap.add_argument("--scale", default=os.environ.get("SCALE", "1G,16G,64G"),
+                    help="DIMM sizes of the scale workload, each in a fresh guest")
     ap.add_argument("--kernels", default="ours,upstream")
     ap.add_argument("--workloads", default=os.environ.get("WORKLOADS", ",".join(WORKLOADS)),
                     help="comma-separated subset of: " + ", ".join(WORKLOADS))
@@ -304,6 +391,9 @@ def main():
         json.dump({"args": dict(vars(args), workloads=sorted(args.workloads)),
                    "workloads": table}, f, indent=1)
     print("\n".join(format_table(table, kernels, args.runs)))
+    svg = os.path.join(BENCH, "results.svg")
+    if write_svg(table, kernels, args.scale.split(","), svg):
+        print(f"chart of the scale rows: {svg}")
 
 
 def summarize(runs, kernels):

@@ -8,6 +8,7 @@ KUnit parser, nothing else: no kernel, no guest.
 
 import os
 import sys
+import tempfile
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -131,6 +132,22 @@ class BenchTable(unittest.TestCase):
                                    r"\[4\.000-5\.000\]\s+0\.500$")
         self.assertTrue(lines[3].endswith("nan"))
         self.assertIn("median [min-max] of 3 runs each; ratio = ours/upstream", lines[-1])
+
+    def test_scale_chart(self):
+        runs = {k: [{bench.scale_per_gib_row("1G"): a, bench.scale_per_gib_row("16G"): b}]
+                for k, a, b in (("ours", 0.05, 0.04), ("upstream", 0.08, 0.07))}
+        table = bench.summarize(runs, ["ours", "upstream"])
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "chart.svg")
+            self.assertTrue(bench.write_svg(table, ["ours", "upstream"], ["1G", "16G"], path))
+            svg = open(path).read()
+        self.assertTrue(svg.startswith("<svg ") and svg.rstrip().endswith("</svg>"))
+        self.assertEqual(svg.count("<polyline "), 2)     # one line per kernel
+        self.assertIn(">0.040<", svg)                    # ours at 16G, labelled
+        self.assertIn("16G DIMM", svg)
+        # No scale rows (another workload ran): no chart.
+        self.assertFalse(bench.write_svg(bench.summarize(self.runs, ["ours", "upstream"]),
+                                         ["ours", "upstream"], ["1G"], path))
 
 
 if __name__ == "__main__":

@@ -487,11 +487,16 @@ class VM:
         self._ids += 1
         return f"{prefix}{self._ids}"
 
-    def _plug(self, driver, dev_id, size, **props):
+    def _plug(self, driver, dev_id, size, reserve=True, **props):
         """A RAM backend of size bytes and a driver device on it; the
-        backend goes again if QEMU refuses the device."""
-        self.qmp("object-add", **{"qom-type": "memory-backend-ram",
-                                  "id": f"mem-{dev_id}", "size": parse_size(size)})
+        backend goes again if QEMU refuses the device. reserve=False maps
+        the backend MAP_NORESERVE: a DIMM larger than this host's memory
+        can be plugged as long as the guest does not fill it."""
+        backend = {"qom-type": "memory-backend-ram", "id": f"mem-{dev_id}",
+                   "size": parse_size(size)}
+        if not reserve:
+            backend["reserve"] = False
+        self.qmp("object-add", **backend)
         try:
             self.qmp("device_add", driver=driver, id=dev_id, memdev=f"mem-{dev_id}", **props)
         except VMError:
@@ -499,10 +504,10 @@ class VM:
             raise
         return dev_id
 
-    def add_dimm(self, size="1G", node=None, dev_id=None):
+    def add_dimm(self, size="1G", node=None, dev_id=None, reserve=True):
         """Plug a pc-dimm of size bytes (on node); return its id."""
         props = {} if node is None else {"node": node}
-        return self._plug("pc-dimm", dev_id or self._new_id("dimm"), size, **props)
+        return self._plug("pc-dimm", dev_id or self._new_id("dimm"), size, reserve, **props)
 
     def remove_device(self, dev_id, timeout=120):
         """device_del: True once QEMU reports DEVICE_DELETED, False if the
