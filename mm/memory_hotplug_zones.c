@@ -203,7 +203,8 @@ static inline void mhp_taint_device_edges(unsigned long start_pfn,
  *
  * Grows the zone and node spans and initializes the memmap. The pages are
  * PageOffline() afterwards (PageReserved() for ZONE_DEVICE) and not yet
- * counted as present. Called with mem_hotplug_lock held for write.
+ * counted as present; the zone is not contiguous (it has offline pages).
+ * Called with mem_hotplug_lock held for write.
  */
 void move_pfn_range_to_zone(struct zone *zone, unsigned long start_pfn,
 			    unsigned long nr_pages, struct vmem_altmap *altmap,
@@ -224,7 +225,14 @@ void move_pfn_range_to_zone(struct zone *zone, unsigned long start_pfn,
 	 */
 	mhp_init_memmap_range(zone, start_pfn, nr_pages, altmap, migratetype);
 
-	set_zone_contiguous(zone);
+	/*
+	 * The zone stays marked not contiguous. Asking set_zone_contiguous()
+	 * could only confirm it: the range is now inside the zone's span and
+	 * still offline (a ZONE_DEVICE range is never online), so the walk
+	 * over the zone's pageblocks would stop at it; but it would first
+	 * walk every online pageblock before it, once per block onlined: for
+	 * a DIMM added at the end of a zone that is quadratic in its size.
+	 */
 }
 
 /**
