@@ -140,7 +140,8 @@ class BenchTable(unittest.TestCase):
         with tempfile.TemporaryDirectory() as d:
             path = os.path.join(d, "chart.svg")
             self.assertTrue(bench.write_svg(table, ["ours", "upstream"], ["1G", "16G"], path))
-            svg = open(path).read()
+            with open(path) as f:
+                svg = f.read()
         self.assertTrue(svg.startswith("<svg ") and svg.rstrip().endswith("</svg>"))
         self.assertEqual(svg.count("<polyline "), 2)     # one line per kernel
         self.assertIn(">0.040<", svg)                    # ours at 16G, labelled
