@@ -752,113 +752,13 @@ unsigned long mhp_split_piece(unsigned long start_pfn, unsigned long nr_pages,
 	return first;
 }
 
-/* One range being worked on: what to do and which piece is next. */
-struct mhp_spread_job {
-	void (*fn)(unsigned long pfn, unsigned long nr_pages, void *arg);
-	void *arg;
-	unsigned long start_pfn;
-	unsigned long nr_pages;
-	struct mhp_split plan;
-	atomic_long_t next;
-};
-
-struct mhp_spread_helper {
-	struct work_struct work;
-	struct mhp_spread_job *job;
-};
-
-/* Claim pieces until none is left; any number of CPUs may run this. */
-static void mhp_spread_claim(struct mhp_spread_job *job)
-{
-	unsigned long index, pfn, len;
-
-	for (;;) {
-		index = atomic_long_fetch_inc(&job->next);
-		pfn = mhp_split_piece(job->start_pfn, job->nr_pages, &job->plan,
-				      index, &len);
-		if (!len)
-			return;
-		job->fn(pfn, len, job->arg);
-	}
-}
-
-static void mhp_spread_work(struct work_struct *work)
-{
-	mhp_spread_claim(container_of(work, struct mhp_spread_helper,
-				      work)->job);
-}
-
-/**
- * mhp_spread() - run @fn over a range on several CPUs, and wait
- * @start_pfn: first pfn
- * @nr_pages: number of pages
- * @threads: most CPUs to use, at least 2
- * @align: piece boundaries fall on multiples of this (a power of two)
- * @fn: called once per piece, with pfn, number of pages and @arg; may
- *	sleep; must not take mem_hotplug_lock or device_hotplug_lock
- * @arg: passed to @fn
- *
- * Returns once @fn has run on every page of the range. The caller holds
- * mem_hotplug_lock for write, which keeps the range its own and the set
- * of online CPUs as it is.
- */
-static void mhp_spread(unsigned long start_pfn, unsigned long nr_pages,
-		       unsigned int threads, unsigned long align,
-		       void (*fn)(unsigned long pfn, unsigned long nr_pages,
-				  void *arg),
-		       void *arg)
-{
-	struct mhp_spread_helper helpers[MHP_MAX_THREADS - 1];
-	struct mhp_spread_job job = {
-		.fn = fn,
-		.arg = arg,
-		.start_pfn = start_pfn,
-		.nr_pages = nr_pages,
-		.next = ATOMIC_LONG_INIT(0),
-	};
-	unsigned int i, nr_helpers = 0;
-	int cpu, self;
-
-	mem_hotplug_assert_write_held();
-	mhp_split_plan(nr_pages, min(threads, MHP_MAX_THREADS), align,
-		       &job.plan);
-	if (job.plan.threads == 1) {
-		fn(start_pfn, nr_pages, arg);
-		return;
-	}
-
-	/*
-	 * One helper on each of the other online CPUs (cpu_hotplug_lock,
-	 * taken by mem_hotplug_begin(), keeps them online). An unbound
-	 * worker could be woken on this very CPU and only take turns with
-	 * us.
-	 */
-	self = raw_smp_processor_id();
-	for_each_online_cpu(cpu) {
-		if (cpu == self)
-			continue;
-		if (nr_helpers == job.plan.threads - 1)
-			break;
-		INIT_WORK_ONSTACK(&helpers[nr_helpers].work, mhp_spread_work);
-		helpers[nr_helpers].job = &job;
-		queue_work_on(cpu, system_highpri_wq, &helpers[nr_helpers].work);
-		nr_helpers++;
-	}
-	mhp_spread_claim(&job);
-	/* A helper still queued finds nothing left: take it off the queue. */
-	for (i = 0; i < nr_helpers; i++) {
-		cancel_work_sync(&helpers[i].work);
-		destroy_work_on_stack(&helpers[i].work);
-	}
-}
-
 /*
  * Write one word of each page of one piece's memmap: the first write to a
  * page is what the hypervisor charges for, whatever its size. The word
  * gets the pattern of an uninitialized memmap.
  */
 static void mhp_warm_memmap_piece(unsigned long start_pfn,
-				  unsigned long nr_pages, void *arg)
+				  unsigned long nr_pages)
 {
 	const unsigned long end_pfn = start_pfn + nr_pages;
 	unsigned long pfn, chunk, addr, end;
@@ -874,25 +774,95 @@ static void mhp_warm_memmap_piece(unsigned long start_pfn,
 	}
 }
 
+/*
+ * One range being warmed. @next is the only field written once helpers
+ * run: each CPU claims the piece it names with an atomic increment.
+ */
+struct mhp_warm_job {
+	unsigned long start_pfn;
+	unsigned long nr_pages;
+	struct mhp_split plan;
+	atomic_long_t next;
+};
+
+struct mhp_warm_helper {
+	struct work_struct work;
+	struct mhp_warm_job *job;
+};
+
+/* Claim pieces until none is left; any number of CPUs may run this. */
+static void mhp_warm_claim(struct mhp_warm_job *job)
+{
+	unsigned long index, pfn, len;
+
+	for (;;) {
+		index = atomic_long_fetch_inc(&job->next);
+		pfn = mhp_split_piece(job->start_pfn, job->nr_pages, &job->plan,
+				      index, &len);
+		if (!len)
+			return;
+		mhp_warm_memmap_piece(pfn, len);
+	}
+}
+
+static void mhp_warm_work(struct work_struct *work)
+{
+	mhp_warm_claim(container_of(work, struct mhp_warm_helper, work)->job);
+}
+
 /**
  * mhp_warm_memmap() - write the memmap of an added range once, on all CPUs
  * @start_pfn: first pfn of the range, which has just been mapped
  * @nr_pages: number of pages
  *
  * See the top of this section. Does nothing with init_threads=1, on one
- * CPU, or for a range of one section. Called with mem_hotplug_lock held
- * for write, before the range has memory block devices.
+ * CPU, or for a range of one section. Returns once every piece is
+ * written. Called with mem_hotplug_lock held for write (which keeps the
+ * range the caller's and, through cpu_hotplug_lock, the set of online
+ * CPUs as it is), before the range has memory block devices.
  */
 static void mhp_warm_memmap(unsigned long start_pfn, unsigned long nr_pages)
 {
+	struct mhp_warm_helper helpers[MHP_MAX_THREADS - 1];
 	unsigned int threads = READ_ONCE(mhp_init_threads);
+	struct mhp_warm_job job = {
+		.start_pfn = start_pfn,
+		.nr_pages = nr_pages,
+		.next = ATOMIC_LONG_INIT(0),
+	};
+	unsigned int i, nr_helpers = 0;
+	int cpu, self;
 
+	mem_hotplug_assert_write_held();
 	if (!threads)
 		threads = num_online_cpus();
 	if (threads < 2 || nr_pages <= PAGES_PER_SECTION)
 		return;
-	mhp_spread(start_pfn, nr_pages, threads, PAGES_PER_SECTION,
-		   mhp_warm_memmap_piece, NULL);
+	mhp_split_plan(nr_pages, min(threads, MHP_MAX_THREADS),
+		       PAGES_PER_SECTION, &job.plan);
+
+	/*
+	 * One helper on each of up to plan.threads - 1 other online CPUs.
+	 * An unbound worker could be woken on this very CPU and only take
+	 * turns with us.
+	 */
+	self = raw_smp_processor_id();
+	for_each_online_cpu(cpu) {
+		if (nr_helpers + 1 >= job.plan.threads)
+			break;
+		if (cpu == self)
+			continue;
+		INIT_WORK_ONSTACK(&helpers[nr_helpers].work, mhp_warm_work);
+		helpers[nr_helpers].job = &job;
+		queue_work_on(cpu, system_highpri_wq, &helpers[nr_helpers].work);
+		nr_helpers++;
+	}
+	mhp_warm_claim(&job);
+	/* A helper still queued finds nothing left: take it off the queue. */
+	for (i = 0; i < nr_helpers; i++) {
+		cancel_work_sync(&helpers[i].work);
+		destroy_work_on_stack(&helpers[i].work);
+	}
 }
 
 /* ===== nodes ============================================================ */
