@@ -658,37 +658,100 @@ struct page *pfn_to_online_page(unsigned long pfn)
 }
 EXPORT_SYMBOL_GPL(pfn_to_online_page);
 
-/* ===== warming the memmap of a new range on several CPUs =============== */
+/* ===== initializing the memmap of a new range on several CPUs ========== */
 
 /*
- * Onlining a block writes its memmap (64 bytes of struct page per 4 KiB
- * page) for the first time. In a virtual machine that first write is what
- * costs: each page of the new memmap faults into the hypervisor, which
- * finds and zeroes host memory for it, several times the cost of the
- * write itself; and blocks are onlined one after the other on one CPU.
- * When a range is onlined right after it was added (auto_online_blocks),
- * the add first writes one word of each page of the new memmap (the
- * pattern an uninitialized memmap holds under page_init_poison()), cut
- * into pieces of whole sections that the adding CPU and helpers on the
- * other online CPUs write at once; the onlining then writes memory that
- * is already there. Nothing reads the memmap of an offline range, so only
- * the time changes. Pieces are claimed from a shared counter: if no helper
- * gets to run (a busy or memory-starved machine), the adding CPU writes
- * them all and never waits for a helper that has not started. A range
- * whose memmap lives on itself (memmap_on_memory) is left alone: its
- * provider may make it accessible only when it is onlined.
+ * Onlining a block initializes its memmap (64 bytes of struct page per
+ * 4 KiB page) before anything else, block after block on one CPU. In a
+ * virtual machine the first write to that memmap costs most (each page of
+ * it faults into the hypervisor, which finds and zeroes host memory), and
+ * the initialization itself is most of the rest. When a range is onlined
+ * right after it was added (auto_online_blocks), the add initializes the
+ * struct pages of the whole range for the zone the first block will go to
+ * (what the onlining would write, but the pageblocks' migrate types, which
+ * need the zone to span the range first), cut into pieces of whole
+ * sections that the adding CPU and helpers on the other online CPUs write
+ * at once. It then records the range in mhp_ready around its onlining
+ * walk, and each block onlined in order to that zone takes its part of the
+ * record instead of writing its memmap again (mhp_memmap_ready()). A block
+ * that goes elsewhere (another zone, a veto, an earlier block skipped) is
+ * initialized by its onlining as always, over memory that is at least
+ * already there. Nothing reads the memmap of an offline range.
+ *
+ * Pieces are claimed from a shared counter: if no helper gets to run (a
+ * busy or memory-starved machine), the adding CPU writes them all and
+ * never waits for a helper that has not started. A range whose memmap
+ * lives on itself (memmap_on_memory) is left alone: its provider may make
+ * it accessible only when it is onlined.
  */
 
 /*
- * memory_hotplug.init_threads: most CPUs that write the memmap of a range
- * being added and onlined, the adding one included. 0 means every online
- * CPU, up to MHP_MAX_THREADS; 1 leaves the memmap to the onlining, as
- * 6.12 does. Read once per range.
+ * memory_hotplug.init_threads: most CPUs that initialize the memmap of a
+ * range being added and onlined, the adding one included. 0 means every
+ * online CPU, up to MHP_MAX_THREADS; 1 leaves the memmap to the onlining,
+ * as 6.12 does. Read once per range.
  */
 static unsigned int mhp_init_threads;
 module_param_named(init_threads, mhp_init_threads, uint, 0644);
 MODULE_PARM_DESC(init_threads,
-		 "CPUs that write the memmap of memory added and onlined at once (0: all online CPUs, at most 8; 1: no such pass)");
+		 "CPUs that initialize the memmap of memory added and onlined at once (0: all online CPUs, at most 8; 1: no such pass)");
+
+/*
+ * The range whose memmap an add initialized, while its blocks are being
+ * onlined. Set and cleared by mhp_add_resource() around its onlining walk
+ * and read (and advanced) by online_pages() through mhp_memmap_ready(): all
+ * of them with device_hotplug_lock held, which also keeps anyone else from
+ * onlining, offlining or removing the range meanwhile. Empty otherwise, so
+ * that nothing trusts a memmap an add wrote once the add is over.
+ */
+static struct mhp_ready_memmap mhp_ready;
+
+/**
+ * mhp_ready_take() - may an online use the memmap the add initialized?
+ * @ready: the initialized range, advanced past what this online takes
+ * @start_pfn: first pfn being onlined
+ * @nr_pages: number of pages being onlined
+ * @nid: node of the zone the pages go to
+ * @zid: that zone
+ *
+ * Yes if [@start_pfn, @start_pfn + @nr_pages) lies in what is left of
+ * @ready and its struct pages name @nid and @zid. An online inside what
+ * is left consumes everything up to its end, used or not: pages skipped
+ * over, or initialized for another zone, are not trusted again. A pure
+ * function: mm/memory_hotplug_test.c tests it.
+ *
+ * Return: true if the caller must not initialize the struct pages again.
+ */
+bool mhp_ready_take(struct mhp_ready_memmap *ready, unsigned long start_pfn,
+		    unsigned long nr_pages, int nid, enum zone_type zid)
+{
+	const unsigned long end_pfn = start_pfn + nr_pages;
+
+	if (start_pfn < ready->next_pfn || end_pfn > ready->end_pfn ||
+	    !nr_pages)
+		return false;
+	ready->next_pfn = end_pfn;
+	return nid == ready->nid && zid == ready->zid;
+}
+
+/**
+ * mhp_memmap_ready() - did the add initialize this range's memmap already?
+ * @zone: the zone the range is being onlined to
+ * @start_pfn: first pfn
+ * @nr_pages: number of pages
+ *
+ * For online_pages(), with device_hotplug_lock held: see mhp_ready. A true
+ * answer is given once for each page.
+ *
+ * Return: true if the struct pages are initialized for @zone.
+ */
+bool mhp_memmap_ready(struct zone *zone, unsigned long start_pfn,
+		      unsigned long nr_pages)
+{
+	mhp_assert_device_hotplug_held();
+	return mhp_ready_take(&mhp_ready, start_pfn, nr_pages,
+			      zone_to_nid(zone), zone_idx(zone));
+}
 
 /**
  * mhp_split_plan() - decide how many CPUs work on a range, in what pieces
@@ -753,45 +816,47 @@ unsigned long mhp_split_piece(unsigned long start_pfn, unsigned long nr_pages,
 }
 
 /*
- * Write one word of each page of one piece's memmap: the first write to a
- * page is what the hypervisor charges for, whatever its size. The word
- * gets the pattern of an uninitialized memmap.
+ * Initialize the struct pages of one piece, as move_pfn_range_to_zone()
+ * would but for the pageblocks' migrate types.
  */
-static void mhp_warm_memmap_piece(unsigned long start_pfn,
-				  unsigned long nr_pages)
+static void mhp_init_memmap_piece(unsigned long start_pfn,
+				  unsigned long nr_pages, int nid,
+				  enum zone_type zid)
 {
 	const unsigned long end_pfn = start_pfn + nr_pages;
-	unsigned long pfn, chunk, addr, end;
+	unsigned long pfn;
+	struct page *page;
 
-	for (pfn = start_pfn; pfn < end_pfn; pfn += chunk) {
-		chunk = mhp_section_chunk(pfn, end_pfn);
-		/* Within a section, the memmap is virtually contiguous. */
-		addr = PAGE_ALIGN((unsigned long)pfn_to_page(pfn));
-		end = (unsigned long)(pfn_to_page(pfn + chunk - 1) + 1);
-		for (; addr < end; addr += PAGE_SIZE)
-			WRITE_ONCE(*(unsigned long *)addr, PAGE_POISON_PATTERN);
-		cond_resched();
+	for (pfn = start_pfn; pfn < end_pfn; pfn++) {
+		page = pfn_to_page(pfn);
+		__init_single_page(page, pfn, zid, nid);
+		/* A page of its own: the folio is the page. */
+		__folio_set_offline(page_folio(page));
+		if (pageblock_aligned(pfn))
+			cond_resched();
 	}
 }
 
 /*
- * One range being warmed. @next is the only field written once helpers
- * run: each CPU claims the piece it names with an atomic increment.
+ * One range being initialized. @next is the only field written once
+ * helpers run: each CPU claims the piece it names with an atomic increment.
  */
-struct mhp_warm_job {
+struct mhp_init_job {
 	unsigned long start_pfn;
 	unsigned long nr_pages;
+	int nid;
+	enum zone_type zid;
 	struct mhp_split plan;
 	atomic_long_t next;
 };
 
-struct mhp_warm_helper {
+struct mhp_init_helper {
 	struct work_struct work;
-	struct mhp_warm_job *job;
+	struct mhp_init_job *job;
 };
 
 /* Claim pieces until none is left; any number of CPUs may run this. */
-static void mhp_warm_claim(struct mhp_warm_job *job)
+static void mhp_init_claim(struct mhp_init_job *job)
 {
 	unsigned long index, pfn, len;
 
@@ -801,33 +866,39 @@ static void mhp_warm_claim(struct mhp_warm_job *job)
 				      index, &len);
 		if (!len)
 			return;
-		mhp_warm_memmap_piece(pfn, len);
+		mhp_init_memmap_piece(pfn, len, job->nid, job->zid);
 	}
 }
 
-static void mhp_warm_work(struct work_struct *work)
+static void mhp_init_work(struct work_struct *work)
 {
-	mhp_warm_claim(container_of(work, struct mhp_warm_helper, work)->job);
+	mhp_init_claim(container_of(work, struct mhp_init_helper, work)->job);
 }
 
 /**
- * mhp_warm_memmap() - write the memmap of an added range once, on all CPUs
+ * mhp_init_memmap_ahead() - initialize an added range's memmap on all CPUs
  * @start_pfn: first pfn of the range, which has just been mapped
  * @nr_pages: number of pages
+ * @zone: the zone its struct pages are to name
  *
  * See the top of this section. Does nothing with init_threads=1, on one
  * CPU, or for a range of one section. Returns once every piece is
  * written. Called with mem_hotplug_lock held for write (which keeps the
  * range the caller's and, through cpu_hotplug_lock, the set of online
  * CPUs as it is), before the range has memory block devices.
+ *
+ * Return: true if the struct pages of the whole range are initialized.
  */
-static void mhp_warm_memmap(unsigned long start_pfn, unsigned long nr_pages)
+static bool mhp_init_memmap_ahead(unsigned long start_pfn,
+				  unsigned long nr_pages, struct zone *zone)
 {
-	struct mhp_warm_helper helpers[MHP_MAX_THREADS - 1];
+	struct mhp_init_helper helpers[MHP_MAX_THREADS - 1];
 	unsigned int threads = READ_ONCE(mhp_init_threads);
-	struct mhp_warm_job job = {
+	struct mhp_init_job job = {
 		.start_pfn = start_pfn,
 		.nr_pages = nr_pages,
+		.nid = zone_to_nid(zone),
+		.zid = zone_idx(zone),
 		.next = ATOMIC_LONG_INIT(0),
 	};
 	unsigned int i, nr_helpers = 0;
@@ -837,7 +908,7 @@ static void mhp_warm_memmap(unsigned long start_pfn, unsigned long nr_pages)
 	if (!threads)
 		threads = num_online_cpus();
 	if (threads < 2 || nr_pages <= PAGES_PER_SECTION)
-		return;
+		return false;
 	mhp_split_plan(nr_pages, min(threads, MHP_MAX_THREADS),
 		       PAGES_PER_SECTION, &job.plan);
 
@@ -852,17 +923,18 @@ static void mhp_warm_memmap(unsigned long start_pfn, unsigned long nr_pages)
 			break;
 		if (cpu == self)
 			continue;
-		INIT_WORK_ONSTACK(&helpers[nr_helpers].work, mhp_warm_work);
+		INIT_WORK_ONSTACK(&helpers[nr_helpers].work, mhp_init_work);
 		helpers[nr_helpers].job = &job;
 		queue_work_on(cpu, system_highpri_wq, &helpers[nr_helpers].work);
 		nr_helpers++;
 	}
-	mhp_warm_claim(&job);
+	mhp_init_claim(&job);
 	/* A helper still queued finds nothing left: take it off the queue. */
 	for (i = 0; i < nr_helpers; i++) {
 		cancel_work_sync(&helpers[i].work);
 		destroy_work_on_stack(&helpers[i].work);
 	}
+	return true;
 }
 
 /* ===== nodes ============================================================ */
@@ -1234,9 +1306,11 @@ static int mhp_add_resource(int nid, struct resource *res, mhp_t mhp_flags)
 {
 	const u64 start = res->start, size = resource_size(res);
 	const bool firmware_entry = !strcmp(res->name, "System RAM");
+	struct mhp_ready_memmap ready = {};
 	struct memory_group *group = NULL;
 	LIST_HEAD(altmaps);
 	enum mmop online_type;
+	struct zone *zone;
 	bool new_node;
 	int ret;
 
@@ -1268,10 +1342,24 @@ static int mhp_add_resource(int nid, struct resource *res, mhp_t mhp_flags)
 	ret = mhp_map_range(nid, start, size, mhp_flags, &altmaps);
 	if (ret)
 		goto undo_memblock;
-	/* Only a hint: auto_online_blocks is read again below. */
-	if (mhp_get_default_online_type() != MMOP_OFFLINE &&
-	    list_empty(&altmaps))
-		mhp_warm_memmap(PFN_DOWN(start), PFN_DOWN(size));
+	/*
+	 * Only a guess: auto_online_blocks is read again below, and each
+	 * block's zone is chosen when it is onlined.
+	 */
+	online_type = mhp_get_default_online_type();
+	if (online_type != MMOP_OFFLINE && list_empty(&altmaps)) {
+		zone = zone_for_pfn_range(online_type, nid, group,
+					  PFN_DOWN(start),
+					  PFN_DOWN(memory_block_size_bytes()));
+		if (mhp_init_memmap_ahead(PFN_DOWN(start), PFN_DOWN(size),
+					  zone))
+			ready = (struct mhp_ready_memmap) {
+				.next_pfn = PFN_DOWN(start),
+				.end_pfn = PFN_DOWN(start + size),
+				.nid = zone_to_nid(zone),
+				.zid = zone_idx(zone),
+			};
+	}
 
 	/*
 	 * The devices are created and, on failure, removed without
@@ -1314,9 +1402,11 @@ static int mhp_add_resource(int nid, struct resource *res, mhp_t mhp_flags)
 
 	/* Onlining takes mem_hotplug_lock per block. */
 	online_type = mhp_get_default_online_type();
-	if (online_type != MMOP_OFFLINE)
-		walk_memory_blocks(start, size, &online_type,
-				   auto_online_block_cb);
+	if (online_type == MMOP_OFFLINE)
+		return 0;
+	mhp_ready = ready;
+	walk_memory_blocks(start, size, &online_type, auto_online_block_cb);
+	mhp_ready = (struct mhp_ready_memmap) {};
 	return 0;
 
 undo_links:

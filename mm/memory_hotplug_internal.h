@@ -99,6 +99,27 @@ unsigned long mhp_split_piece(unsigned long start_pfn, unsigned long nr_pages,
 			      const struct mhp_split *plan,
 			      unsigned long index, unsigned long *len);
 
+/**
+ * struct mhp_ready_memmap - memmap an add initialized ahead of its onlining
+ * @next_pfn: first pfn whose struct pages no online has taken yet
+ * @end_pfn: end of the range; nothing is left once @next_pfn reaches it
+ * @nid: node the struct pages name
+ * @zid: zone the struct pages name
+ *
+ * The struct pages of [@next_pfn, @end_pfn) are exactly what
+ * move_pfn_range_to_zone() would write for @nid and @zid, except the
+ * pageblocks' migrate types. See mhp_ready_take().
+ */
+struct mhp_ready_memmap {
+	unsigned long next_pfn;
+	unsigned long end_pfn;
+	int nid;
+	enum zone_type zid;
+};
+
+bool mhp_ready_take(struct mhp_ready_memmap *ready, unsigned long start_pfn,
+		    unsigned long nr_pages, int nid, enum zone_type zid);
+
 /* --- shared between the core files ---------------------------------- */
 
 int mhp_check_block_range(u64 start, u64 size);
@@ -109,5 +130,9 @@ void mhp_node_states_online(struct zone *zone, struct memory_notify *arg);
 void mhp_node_states_offline(struct zone *zone, unsigned long nr_pages,
 			     struct memory_notify *arg);
 void mhp_online_range(unsigned long start_pfn, unsigned long nr_pages);
+bool mhp_memmap_ready(struct zone *zone, unsigned long start_pfn,
+		      unsigned long nr_pages);
+void mhp_move_ready_range_to_zone(struct zone *zone, unsigned long start_pfn,
+				  unsigned long nr_pages, int migratetype);
 
 #endif /* __MM_MEMORY_HOTPLUG_INTERNAL_H */

@@ -160,7 +160,12 @@ static int mhp_online_pages(unsigned long pfn, unsigned long nr_pages,
 		return -EINVAL;
 
 	/* Isolated, nobody can allocate the pages before we are done. */
-	move_pfn_range_to_zone(zone, pfn, nr_pages, NULL, MIGRATE_ISOLATE);
+	if (mhp_memmap_ready(zone, pfn, nr_pages))
+		mhp_move_ready_range_to_zone(zone, pfn, nr_pages,
+					     MIGRATE_ISOLATE);
+	else
+		move_pfn_range_to_zone(zone, pfn, nr_pages, NULL,
+				       MIGRATE_ISOLATE);
 	mhp_node_states_online(zone, &arg);
 
 	ret = notifier_to_errno(memory_notify(MEM_GOING_ONLINE, &arg));

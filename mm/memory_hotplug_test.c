@@ -406,6 +406,56 @@ static void mhp_test_split(struct kunit *test)
 	}
 }
 
+static void mhp_test_ready_take(struct kunit *test)
+{
+	const unsigned long block = 32768, base = 0x100000;
+	struct mhp_ready_memmap ready = {
+		.next_pfn = base,
+		.end_pfn = base + 4 * block,
+		.nid = 1,
+		.zid = ZONE_MOVABLE,
+	};
+	struct mhp_ready_memmap none = {};
+
+	/* Nothing recorded: nothing is ready. */
+	KUNIT_EXPECT_FALSE(test, mhp_ready_take(&none, 0, block, 0, 0));
+	KUNIT_EXPECT_FALSE(test, mhp_ready_take(&none, base, block, 1,
+						ZONE_MOVABLE));
+
+	/* Another zone or node: not ready, and never again. */
+	KUNIT_EXPECT_FALSE(test, mhp_ready_take(&ready, base, block, 1,
+						ZONE_NORMAL));
+	KUNIT_EXPECT_EQ(test, ready.next_pfn, base + block);
+	KUNIT_EXPECT_FALSE(test, mhp_ready_take(&ready, base, block, 1,
+						ZONE_MOVABLE));
+	KUNIT_EXPECT_FALSE(test, mhp_ready_take(&ready, base + block, block,
+						0, ZONE_MOVABLE));
+	KUNIT_EXPECT_EQ(test, ready.next_pfn, base + 2 * block);
+
+	/* The next block, in order: ready, once. */
+	KUNIT_EXPECT_TRUE(test, mhp_ready_take(&ready, base + 2 * block,
+					       block, 1, ZONE_MOVABLE));
+	KUNIT_EXPECT_FALSE(test, mhp_ready_take(&ready, base + 2 * block,
+						block, 1, ZONE_MOVABLE));
+
+	/* Past the end, across it, or empty: not ready, nothing taken. */
+	KUNIT_EXPECT_FALSE(test, mhp_ready_take(&ready, base + 4 * block,
+						block, 1, ZONE_MOVABLE));
+	KUNIT_EXPECT_FALSE(test, mhp_ready_take(&ready, base + 3 * block,
+						2 * block, 1, ZONE_MOVABLE));
+	KUNIT_EXPECT_FALSE(test, mhp_ready_take(&ready, base + 3 * block, 0,
+						1, ZONE_MOVABLE));
+	KUNIT_EXPECT_EQ(test, ready.next_pfn, base + 3 * block);
+
+	/* The last block, after a skipped one: ready; the record is used up. */
+	ready.next_pfn = base + 2 * block;
+	KUNIT_EXPECT_TRUE(test, mhp_ready_take(&ready, base + 3 * block,
+					       block, 1, ZONE_MOVABLE));
+	KUNIT_EXPECT_EQ(test, ready.next_pfn, ready.end_pfn);
+	KUNIT_EXPECT_FALSE(test, mhp_ready_take(&ready, base + 2 * block,
+						block, 1, ZONE_MOVABLE));
+}
+
 static struct kunit_case mhp_test_cases[] = {
 	KUNIT_CASE(mhp_test_online_type),
 	KUNIT_CASE(mhp_test_memmap_mode),
@@ -420,6 +470,7 @@ static struct kunit_case mhp_test_cases[] = {
 	KUNIT_CASE(mhp_test_offline_words),
 	KUNIT_CASE(mhp_test_report_init),
 	KUNIT_CASE(mhp_test_split),
+	KUNIT_CASE(mhp_test_ready_take),
 	{}
 };
 

@@ -31,6 +31,7 @@
 #include <linux/mm.h>
 #include <linux/mmzone.h>
 #include <linux/nodemask.h>
+#include <linux/page-isolation.h>
 
 #include "internal.h"
 #include "memory_hotplug_internal.h"
@@ -192,6 +193,28 @@ static inline void mhp_taint_device_edges(unsigned long start_pfn,
 }
 #endif
 
+/*
+ * The zone part of move_pfn_range_to_zone(): the zone and node spans grow
+ * to take the range in. The zone stays marked not contiguous. Asking
+ * set_zone_contiguous() could only confirm it: the range is now inside the
+ * zone's span and still offline (a ZONE_DEVICE range is never online), so
+ * the walk over the zone's pageblocks would stop at it; but it would first
+ * walk every online pageblock before it, once per block onlined: for a
+ * DIMM added at the end of a zone that is quadratic in its size.
+ */
+static void mhp_span_range(struct zone *zone, unsigned long start_pfn,
+			   unsigned long nr_pages)
+{
+	mem_hotplug_assert_write_held();
+	clear_zone_contiguous(zone);
+
+	if (zone_is_empty(zone))
+		init_currently_empty_zone(zone, start_pfn, nr_pages);
+	mhp_grow_spans(zone, start_pfn, nr_pages);
+	if (zone_is_zone_device(zone))
+		mhp_taint_device_edges(start_pfn, start_pfn + nr_pages);
+}
+
 /**
  * move_pfn_range_to_zone() - make a range of added pages part of a zone
  * @zone: the zone
@@ -210,29 +233,39 @@ void move_pfn_range_to_zone(struct zone *zone, unsigned long start_pfn,
 			    unsigned long nr_pages, struct vmem_altmap *altmap,
 			    int migratetype)
 {
-	mem_hotplug_assert_write_held();
-	clear_zone_contiguous(zone);
-
-	if (zone_is_empty(zone))
-		init_currently_empty_zone(zone, start_pfn, nr_pages);
-	mhp_grow_spans(zone, start_pfn, nr_pages);
-	if (zone_is_zone_device(zone))
-		mhp_taint_device_edges(start_pfn, start_pfn + nr_pages);
-
 	/*
 	 * The zone spans the range before its pageblocks get their migrate
 	 * type; nobody looks at these pages yet: they are offline.
 	 */
+	mhp_span_range(zone, start_pfn, nr_pages);
 	mhp_init_memmap_range(zone, start_pfn, nr_pages, altmap, migratetype);
+}
 
-	/*
-	 * The zone stays marked not contiguous. Asking set_zone_contiguous()
-	 * could only confirm it: the range is now inside the zone's span and
-	 * still offline (a ZONE_DEVICE range is never online), so the walk
-	 * over the zone's pageblocks would stop at it; but it would first
-	 * walk every online pageblock before it, once per block onlined: for
-	 * a DIMM added at the end of a zone that is quadratic in its size.
-	 */
+/**
+ * mhp_move_ready_range_to_zone() - move_pfn_range_to_zone(), memmap written
+ * @zone: the zone
+ * @start_pfn: first pfn, pageblock aligned
+ * @nr_pages: number of pages, whole pageblocks
+ * @migratetype: migrate type for every pageblock
+ *
+ * For a range whose struct pages the add initialized ahead for this zone
+ * (mhp_memmap_ready() said so): what move_pfn_range_to_zone() does but
+ * writing them, that is the spans, the pageblocks' migrate types (which
+ * must wait until the zone spans them) and the highest pfn with a memmap.
+ * Called with mem_hotplug_lock held for write.
+ */
+void mhp_move_ready_range_to_zone(struct zone *zone, unsigned long start_pfn,
+				  unsigned long nr_pages, int migratetype)
+{
+	const unsigned long end_pfn = start_pfn + nr_pages;
+	unsigned long pfn;
+
+	mhp_span_range(zone, start_pfn, nr_pages);
+	for (pfn = start_pfn; pfn < end_pfn; pfn += pageblock_nr_pages)
+		set_pageblock_migratetype(pfn_to_page(pfn), migratetype);
+	/* As memmap_init_range() does; mem_hotplug_lock orders the writers. */
+	if (highest_memmap_pfn < end_pfn - 1)
+		highest_memmap_pfn = end_pfn - 1;
 }
 
 /**

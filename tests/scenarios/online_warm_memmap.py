@@ -1,12 +1,14 @@
 """memory_hotplug.init_threads: when a DIMM is added and onlined at once
-(auto_online_blocks), the kernel first writes its new memmap on every
-online CPU, then onlines block after block as before. Users see only the
+(auto_online_blocks), the kernel first initializes its new memmap on every
+online CPU for the zone the first block will get, then onlines block after
+block as before, without initializing it again. Users see only the
 parameter and the time; so each test checks that the end state is the one
-a kernel without the pass reaches: every block online in ZONE_MOVABLE,
-MemTotal and the zone's present/managed pages grown by the DIMM, every
-page of it handed to the allocator (/proc/kpageflags: none left
-PageOffline, free ones in the buddy), its memory usable and read back as
-written, and the DIMM ejectable."""
+a kernel without the pass reaches: every block online in the zone asked
+for (ZONE_MOVABLE; ZONE_NORMAL with online_kernel), MemTotal and the
+zone's present/managed pages grown by the DIMM, every page of it handed
+to the allocator (/proc/kpageflags: none left PageOffline, free ones in
+the buddy), its memory usable and read back as written, and the DIMM
+ejectable (but from ZONE_NORMAL)."""
 
 from guest import (MEM, PARAMS, blocks, meminfo, plug, sane, set_auto_online, settle,
                    wait_for, zone_pages)
@@ -52,22 +54,22 @@ def kpageflags(vm, dev):
     return tuple(int(x) for x in out.split())
 
 
-def add_online(vm, t, what):
-    """Plug a 1 GiB DIMM with auto-online movable; check what the user
-    sees; return (dev, ids, grown (present, managed) of ZONE_MOVABLE)."""
+def add_online(vm, t, what, zone="Movable"):
+    """Plug a 1 GiB DIMM that auto-onlines to zone; check what the user
+    sees; return (dev, ids, grown (present, managed) of the zone)."""
     total0 = meminfo(vm)["MemTotal"]
-    zone0 = zone_pages(vm, "Movable")
+    zone0 = zone_pages(vm, zone)
     dev, ids = plug(vm, "1G")
     states = settle(vm, ids)
     t.ok(ids and all(s == "online" for s in states.values()),
          f"{what}: the 8 blocks are online", diag=str(states))
     zones = vm.sh(f"cd {MEM} && for b in {' '.join(f'memory{i}' for i in ids)}; "
                   "do cat $b/valid_zones; done").split()
-    t.eq(set(zones), {"Movable"}, f"{what}: all in ZONE_MOVABLE")
+    t.eq(set(zones), {zone}, f"{what}: all in {zone}")
     t.eq(meminfo(vm)["MemTotal"] - total0, 1 << 20, f"{what}: MemTotal grew by 1 GiB")
-    zone1 = zone_pages(vm, "Movable")
+    zone1 = zone_pages(vm, zone)
     grown = (zone1[0] - zone0[0], zone1[1] - zone0[1])
-    t.eq(grown[0], 262144, f"{what}: ZONE_MOVABLE present grew by the DIMM's pages")
+    t.eq(grown[0], 262144, f"{what}: {zone} present grew by the DIMM's pages")
     buddy, offline, poisoned = kpageflags(vm, dev)
     t.ok(buddy > 0 and offline == 0 and poisoned == 0,
          f"{what}: kpageflags: every page was handed to the allocator",
@@ -119,4 +121,16 @@ def test_one_cpu_offline(vm, t):
     vm.write(f"{PARAMS}/init_threads", "0")
     rc, _ = vm.run(f"echo 1 > {CPU}/cpu1/online")
     t.eq((rc, vm.read(f"{CPU}/cpu1/online")), (0, "1"), "cpu1 comes back")
+    sane(vm, t)
+
+
+def test_kernel_zone(vm, t):
+    # The add initializes the memmap for the zone the first block will
+    # get, here ZONE_NORMAL; the onlining then uses it as it stands.
+    set_auto_online(vm, "online_kernel")
+    add_online(vm, t, "online_kernel", zone="Normal")
+    out = vm.sh(f"python3 -c '{_FILL}' 1200", timeout=600)
+    t.eq(out.strip(), "OK", "online_kernel: 1200 MiB filled and read back as written")
+    # Kernel allocations may now sit in the DIMM: it stays.
+    set_auto_online(vm, "offline")
     sane(vm, t)
