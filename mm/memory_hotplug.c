@@ -937,6 +937,136 @@ static bool mhp_init_memmap_ahead(unsigned long start_pfn,
 	return true;
 }
 
+/* ===== writing the memmap of a range left offline, in the background === */
+
+/*
+ * A range added with auto_online_blocks=offline is onlined later, block by
+ * block, by hand, by udev or by a tool such as daxctl: each block's first
+ * write to its memmap then pays the hypervisor's first touch, on the one
+ * CPU that onlines. So the add leaves the range armed in mhp_prefault, and
+ * when one of its blocks is onlined, workers on the unbound workqueue
+ * write to each page of the rest of the range's memmap, a section at a
+ * time from the range's end, while the onlining goes on from wherever it
+ * is. A range that nobody onlines costs nothing more than before. The
+ * workers take no lock: their write leaves the memory as it was (an
+ * atomic add of 0), so it may meet the onlining of the same section, whose
+ * writes it cannot undo; they skip sections already online, as a hint.
+ *
+ * One range at a time, in mhp_prefault, whose fields but @next and @stop
+ * are read and written with device_hotplug_lock held (the workers read
+ * @start_pfn and @nr_sections, which stay as they are until the workers
+ * are stopped). mhp_prefault_stop() disarms the range and waits for its
+ * workers. Every add and every removal stops it first, so a worker never
+ * writes the memmap of a range that was removed since.
+ */
+static struct mhp_prefault {
+	unsigned long start_pfn;
+	unsigned long nr_sections;
+	bool armed;			/* workers start at the next online */
+	atomic_long_t next;		/* sections claimed so far */
+	bool stop;			/* READ_ONCE(): workers end early */
+	unsigned int nr_workers;
+	struct work_struct workers[MHP_MAX_THREADS - 1];
+} mhp_prefault;
+
+/*
+ * Write to each page of a section's memmap without changing it: an atomic
+ * add of 0 to its first word, so that a concurrent onlining's writes to
+ * the same struct page are never lost.
+ */
+static void mhp_prefault_section(unsigned long pfn)
+{
+	unsigned long addr = PAGE_ALIGN((unsigned long)pfn_to_page(pfn));
+	const unsigned long end =
+		(unsigned long)(pfn_to_page(pfn + PAGES_PER_SECTION - 1) + 1);
+
+	/* Within a section, the memmap is virtually contiguous. */
+	for (; addr < end; addr += PAGE_SIZE)
+		atomic_long_add(0, (atomic_long_t *)addr);
+}
+
+static void mhp_prefault_work(struct work_struct *work)
+{
+	struct mhp_prefault *pf = &mhp_prefault;
+	unsigned long index, pfn;
+
+	while (!READ_ONCE(pf->stop)) {
+		index = atomic_long_fetch_inc(&pf->next);
+		if (index >= pf->nr_sections)
+			return;
+		pfn = pf->start_pfn +
+		      (pf->nr_sections - 1 - index) * PAGES_PER_SECTION;
+		/* Only a hint: onlined since, it is written anyway. */
+		if (!online_section_nr(pfn_to_section_nr(pfn)))
+			mhp_prefault_section(pfn);
+		cond_resched();
+	}
+}
+
+/* Disarm the range, stop its workers if any and wait for them. */
+static void mhp_prefault_stop(void)
+{
+	struct mhp_prefault *pf = &mhp_prefault;
+	unsigned int i;
+
+	mhp_assert_device_hotplug_held();
+	pf->armed = false;
+	WRITE_ONCE(pf->stop, true);
+	for (i = 0; i < pf->nr_workers; i++)
+		cancel_work_sync(&pf->workers[i]);
+	pf->nr_workers = 0;
+}
+
+/*
+ * Arm a range just added and left offline, unless it is one section or
+ * init_threads is 1.
+ */
+static void mhp_prefault_arm(unsigned long start_pfn, unsigned long nr_pages)
+{
+	struct mhp_prefault *pf = &mhp_prefault;
+
+	mhp_prefault_stop();
+	if (READ_ONCE(mhp_init_threads) == 1 || nr_pages <= PAGES_PER_SECTION)
+		return;
+	pf->start_pfn = start_pfn;
+	pf->nr_sections = nr_pages / PAGES_PER_SECTION;
+	pf->armed = true;
+}
+
+/**
+ * mhp_prefault_online() - a block is being onlined: start the workers?
+ * @pfn: a pfn of the block
+ *
+ * For online_pages(), with device_hotplug_lock held. If @pfn is in the
+ * armed range,
+ * queues one worker less than init_threads CPUs (the onlining CPU goes on
+ * with the blocks), and disarms it.
+ */
+void mhp_prefault_online(unsigned long pfn)
+{
+	struct mhp_prefault *pf = &mhp_prefault;
+	unsigned int threads = READ_ONCE(mhp_init_threads), i;
+
+	mhp_assert_device_hotplug_held();
+	if (!pf->armed || pfn < pf->start_pfn ||
+	    pfn >= pf->start_pfn + pf->nr_sections * PAGES_PER_SECTION)
+		return;
+	pf->armed = false;
+	if (!threads)
+		threads = num_online_cpus();
+	threads = min(threads, MHP_MAX_THREADS);
+	if (threads < 2)
+		return;
+
+	atomic_long_set(&pf->next, 0);
+	WRITE_ONCE(pf->stop, false);
+	pf->nr_workers = min_t(unsigned long, threads - 1, pf->nr_sections);
+	for (i = 0; i < pf->nr_workers; i++) {
+		INIT_WORK(&pf->workers[i], mhp_prefault_work);
+		queue_work(system_unbound_wq, &pf->workers[i]);
+	}
+}
+
 /* ===== nodes ============================================================ */
 
 /*
@@ -1318,6 +1448,8 @@ static int mhp_add_resource(int nid, struct resource *res, mhp_t mhp_flags)
 	ret = mhp_check_block_range(start, size);
 	if (ret)
 		return ret;
+	/* Its workers' range stays, but the CPUs are better spent here. */
+	mhp_prefault_stop();
 
 	if (mhp_flags & MHP_NID_IS_MGID) {
 		group = memory_group_find_by_id(nid);
@@ -1402,8 +1534,11 @@ static int mhp_add_resource(int nid, struct resource *res, mhp_t mhp_flags)
 
 	/* Onlining takes mem_hotplug_lock per block. */
 	online_type = mhp_get_default_online_type();
-	if (online_type == MMOP_OFFLINE)
+	if (online_type == MMOP_OFFLINE) {
+		if (list_empty(&altmaps))
+			mhp_prefault_arm(PFN_DOWN(start), PFN_DOWN(size));
 		return 0;
+	}
 	mhp_ready = ready;
 	walk_memory_blocks(start, size, &online_type, auto_online_block_cb);
 	mhp_ready = (struct mhp_ready_memmap) {};
@@ -1614,6 +1749,8 @@ static int mhp_do_remove_range(u64 start, u64 size)
 	mhp_assert_device_hotplug_held();
 	if (WARN_ON_ONCE(mhp_check_block_range(start, size)))
 		return -EINVAL;
+	/* No worker may write the memmap once it is gone. */
+	mhp_prefault_stop();
 
 	/* The last block's node is the one to try to offline afterwards. */
 	ret = walk_memory_blocks(start, size, &nid, block_offline_cb);

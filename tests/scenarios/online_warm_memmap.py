@@ -8,10 +8,12 @@ for (ZONE_MOVABLE; ZONE_NORMAL with online_kernel), MemTotal and the
 zone's present/managed pages grown by the DIMM, every page of it handed
 to the allocator (/proc/kpageflags: none left PageOffline, free ones in
 the buddy), its memory usable and read back as written, and the DIMM
-ejectable (but from ZONE_NORMAL)."""
+ejectable (but from ZONE_NORMAL). Blocks added offline and onlined by hand
+get workers that write the rest of the memmap from the first online on:
+the same end state, and a removal right after must wait for them."""
 
-from guest import (MEM, PARAMS, blocks, meminfo, plug, sane, set_auto_online, settle,
-                   wait_for, zone_pages)
+from guest import (MEM, PARAMS, blocks, meminfo, online, plug, sane, set_auto_online,
+                   settle, wait_for, zone_pages)
 
 REQUIRES = "ours"
 WHY = "memory_hotplug.init_threads is new in ours"
@@ -123,6 +125,64 @@ def test_one_cpu_offline(vm, t):
     t.eq((rc, vm.read(f"{CPU}/cpu1/online")), (0, "1"), "cpu1 comes back")
     sane(vm, t)
 
+
+def check_dimm(vm, t, dev, ids, total0, zone0, what):
+    """The DIMM's blocks are online movable and in use, as the user sees."""
+    zones = vm.sh(f"cd {MEM} && for b in {' '.join(f'memory{i}' for i in ids)}; "
+                  "do cat $b/valid_zones; done").split()
+    t.eq(set(zones), {"Movable"}, f"{what}: all in Movable")
+    size = vm.dimms()[dev]["size"]
+    t.eq(meminfo(vm)["MemTotal"] - total0, size >> 10, f"{what}: MemTotal grew by the DIMM")
+    zone1 = zone_pages(vm, "Movable")
+    t.eq(zone1[0] - zone0[0], size >> 12, f"{what}: Movable present grew by the DIMM's pages")
+    buddy, offline, poisoned = kpageflags(vm, dev)
+    t.ok(buddy > 0 and offline == 0 and poisoned == 0,
+         f"{what}: kpageflags: every page was handed to the allocator",
+         diag=f"buddy heads {buddy}, PageOffline {offline}, uninitialized {poisoned}")
+
+
+def test_by_hand(vm, t):
+    # Blocks onlined one by one after the add: from the first one on,
+    # workers write the rest of the DIMM's memmap from its end.
+    for threads in ("0", "1"):
+        what = f"by hand, init_threads={threads}"
+        vm.write(f"{PARAMS}/init_threads", threads)
+        total0, zone0 = meminfo(vm)["MemTotal"], zone_pages(vm, "Movable")
+        dev, ids = plug(vm, "2G")
+        t.eq(online(vm, ids, "online_movable"), [], f"{what}: each of the 16 blocks onlines")
+        check_dimm(vm, t, dev, ids, total0, zone0, what)
+        out = vm.sh(f"python3 -c '{_FILL}' 1200", timeout=600)
+        t.eq(out.strip(), "OK", f"{what}: 1200 MiB filled and read back as written")
+        t.eq(online(vm, ids, "offline"), [], f"{what}: each block offlines")
+        remove(vm, t, dev, ids, what)
+    vm.write(f"{PARAMS}/init_threads", "0")
+    sane(vm, t)
+
+
+def test_removed_while_written(vm, t):
+    # Onlining one block of a large DIMM starts the workers; offlining it
+    # and having the guest eject the DIMM at once (one guest command, no
+    # round trip through the host) must wait for them: they write the
+    # memmap that the removal frees. The next DIMM still works.
+    dev, ids = plug(vm, "16G")
+    b = f"{MEM}/memory{ids[0]}" if ids else "/nonexistent"
+    rc, out = vm.run(f"echo online_movable > {b}/state && echo offline > {b}/state && "
+                     f"echo 1 > {b}/firmware_node/eject")
+    t.ok(rc == 0, "16 GiB DIMM: its first block onlines and offlines, the guest ejects it",
+         diag=out)
+    gone = vm.wait_event("DEVICE_DELETED", 120, device=dev) is not None
+    if gone:
+        vm.qmp("object-del", id=f"mem-{dev}")
+    t.ok(gone and wait_for(lambda: not set(ids) & set(blocks(vm)), 60),
+         "16 GiB DIMM: QEMU deletes it and its blocks are gone")
+    total0, zone0 = meminfo(vm)["MemTotal"], zone_pages(vm, "Movable")
+    dev, ids = plug(vm, "1G")
+    t.eq(online(vm, ids[::-1], "online_movable"), [],
+         "the next DIMM's blocks online, last first")
+    check_dimm(vm, t, dev, ids, total0, zone0, "next DIMM")
+    t.eq(online(vm, ids, "offline"), [], "next DIMM: each block offlines")
+    remove(vm, t, dev, ids, "next DIMM")
+    sane(vm, t)
 
 def test_kernel_zone(vm, t):
     # The add initializes the memmap for the zone the first block will
