@@ -1038,9 +1038,8 @@ static void mhp_prefault_arm(unsigned long start_pfn, unsigned long nr_pages)
  * @pfn: a pfn of the block
  *
  * For online_pages(), with device_hotplug_lock held. If @pfn is in the
- * armed range,
- * queues one worker less than init_threads CPUs (the onlining CPU goes on
- * with the blocks), and disarms it.
+ * armed range, disarms it and queues one worker less than init_threads
+ * CPUs: the onlining CPU goes on with the blocks.
  */
 void mhp_prefault_online(unsigned long pfn)
 {
