@@ -706,6 +706,14 @@ MODULE_PARM_DESC(init_threads,
  */
 static struct mhp_ready_memmap mhp_ready;
 
+/* CPUs that init_threads allows now, the caller's included. */
+static unsigned int mhp_init_cpus(void)
+{
+	unsigned int threads = READ_ONCE(mhp_init_threads);
+
+	return min(threads ? threads : num_online_cpus(), MHP_MAX_THREADS);
+}
+
 /**
  * mhp_ready_take() - may an online use the memmap the add initialized?
  * @ready: the initialized range, advanced past what this online takes
@@ -893,7 +901,7 @@ static bool mhp_init_memmap_ahead(unsigned long start_pfn,
 				  unsigned long nr_pages, struct zone *zone)
 {
 	struct mhp_init_helper helpers[MHP_MAX_THREADS - 1];
-	unsigned int threads = READ_ONCE(mhp_init_threads);
+	const unsigned int threads = mhp_init_cpus();
 	struct mhp_init_job job = {
 		.start_pfn = start_pfn,
 		.nr_pages = nr_pages,
@@ -905,12 +913,9 @@ static bool mhp_init_memmap_ahead(unsigned long start_pfn,
 	int cpu, self;
 
 	mem_hotplug_assert_write_held();
-	if (!threads)
-		threads = num_online_cpus();
 	if (threads < 2 || nr_pages <= PAGES_PER_SECTION)
 		return false;
-	mhp_split_plan(nr_pages, min(threads, MHP_MAX_THREADS),
-		       PAGES_PER_SECTION, &job.plan);
+	mhp_split_plan(nr_pages, threads, PAGES_PER_SECTION, &job.plan);
 
 	/*
 	 * One helper on each of up to plan.threads - 1 other online CPUs.
@@ -1044,16 +1049,14 @@ static void mhp_prefault_arm(unsigned long start_pfn, unsigned long nr_pages)
 void mhp_prefault_online(unsigned long pfn)
 {
 	struct mhp_prefault *pf = &mhp_prefault;
-	unsigned int threads = READ_ONCE(mhp_init_threads), i;
+	unsigned int threads, i;
 
 	mhp_assert_device_hotplug_held();
 	if (!pf->armed || pfn < pf->start_pfn ||
 	    pfn >= pf->start_pfn + pf->nr_sections * PAGES_PER_SECTION)
 		return;
 	pf->armed = false;
-	if (!threads)
-		threads = num_online_cpus();
-	threads = min(threads, MHP_MAX_THREADS);
+	threads = mhp_init_cpus();
 	if (threads < 2)
 		return;
 
