@@ -103,6 +103,17 @@ class Splats(unittest.TestCase):
             "BUG: KASAN: slab-use-after-free in online_pages+0x1a/0x370",
             "kmemleak: 2 new suspected memory leaks (see /sys/kernel/debug/kmemleak)"])
 
+    def test_early_boot_splats_stop_at_smp_bring_up(self):
+        found = vmlib.early_boot_splats(data("early_splat_console.log"))
+        self.assertEqual([line.split("] ", 1)[1] for line in found], [
+            "BUG: KASAN: wild-memory-access in do_raw_spin_lock+0x10d/0x240",
+            "Call Trace:"])
+        # After bring-up, a splat is never thrown away with its boot...
+        self.assertEqual(vmlib.early_boot_splats(
+            "[ 2.3] smp: Brought up 1 node, 2 CPUs\n[ 3.0] WARNING: CPU: 0\n"), [])
+        # ... nor when the console never reached it (a boot that hung).
+        self.assertEqual(vmlib.early_boot_splats("[ 0.1] BUG: KASAN: x\n"), [])
+
     def test_acpica_parse_op_leak_is_base_code(self):
         first, second = data("kmemleak_acpica.txt").split("unreferenced object")[1:]
         console = "ACPI Error: AE_NO_MEMORY, While parsing a method"

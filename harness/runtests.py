@@ -250,6 +250,14 @@ def kselftest_programs():
         return [tuple(line.strip().split(":", 1)) for line in f if ":" in line]
 
 
+def early_splat_note(results, vm):
+    """Say so when vm.start() threw away a boot that splatted in base code."""
+    if vm.early_splats:
+        results.note(f"{os.path.basename(vm.rundir)}: first boot splatted before SMP bring-up, before any "
+                     f"memory hotplug code: booted again ({vm.early_splats[0].strip()}; "
+                     f"console: {vm.rundir}/console.early-splat.log)")
+
+
 def guest_layers(results, args):
     """One guest for KUnit, the kselftests and the base's selftest: 2 GiB of
     boot memory and two 1 GiB DIMMs present at boot, whose blocks the
@@ -262,6 +270,7 @@ def guest_layers(results, args):
         results.result(False, "guest: boots to the test agent", diag=str(e))
         return
     results.note(f"guest booted in {vm.boot_seconds:.1f} s")
+    early_splat_note(results, vm)
     try:
         if "kunit" in args.layers:
             kunit_layer(results, vm.console(), args)
@@ -323,6 +332,7 @@ def run_scenario_file(results, args, base, mod, tests):
                     results.result(False, f"{prefix}: guest boots", diag=str(e))
                     vm = None
                     continue
+                early_splat_note(results, vm)
             t = Checker(results, prefix)
             start = time.monotonic()
             try:
