@@ -14,10 +14,8 @@ After each test the guest's console is searched for kernel splats (vm.SPLAT);
 one is a failure. With --debug-only, the tests it names run a second time on
 the debug build of the same kernel (lockdep, KASAN, kmemleak, hung-task,
 fault injection), their names prefixed "debug: ", and a kmemleak report
-counts as a failure. With --series-check, harness/series.sh --check runs
-in the background during that pass and is reported as one more test. The
-last line is 'N passed, N failed, N skipped' over both passes; the exit
-status is 1 if anything failed.
+counts as a failure. The last line is 'N passed, N failed, N skipped' over
+both passes; the exit status is 1 if anything failed.
 """
 
 import argparse
@@ -382,29 +380,6 @@ def wait_debug_build(results, builder):
     return rc == 0
 
 
-def start_series_check():
-    """harness/series.sh --check in the background, at the lowest CPU
-    priority. Started once no other kernel build runs (the debug build is
-    done), during the debug pass: its guests leave about a core idle, and
-    the series' builds take it. Returns the process."""
-    log = open(os.path.join(BUILD, "logs", "series-check.out"), "w")
-    return subprocess.Popen(["nice", "-n", "19", os.path.join(TOP, "harness", "series.sh"),
-                             "--check"], stdout=log, stderr=subprocess.STDOUT)
-
-
-def series_result(results, proc):
-    """Wait for the background series check and report it as one test."""
-    t0 = time.monotonic()
-    rc = proc.wait()
-    results.note(f"series check: waited {time.monotonic() - t0:.0f} s for it")
-    with open(os.path.join(BUILD, "logs", "series-check.out")) as f:
-        out = f.read()
-    results.result(rc == 0, "series: applies to the base, builds after each patch with "
-                   "every caller, checkpatch --strict clean, same tree as make tree",
-                   diag=None if rc == 0 else out[-3000:] +
-                   f"\n(whole output: {BUILD}/logs/series-check.out)")
-
-
 def debug_pass(results, args):
     """The --debug-only tests again, on the debug build of the same kernel."""
     dargs = argparse.Namespace(**vars(args))
@@ -438,16 +413,13 @@ def main():
                     help="comma-separated substrings: run these tests again on the debug build")
     ap.add_argument("--debug-build", action="store_true",
                     help="build the debug kernel in the background during the normal pass")
-    ap.add_argument("--series-check", action="store_true",
-                    help="run harness/series.sh --check in the background during the debug "
-                    "pass and report it as a test")
     args = ap.parse_args()
     args.variant = args.kernel + (f"-{args.flavour}" if args.flavour else "")
     os.makedirs(os.path.join(BUILD, "logs"), exist_ok=True)
     results = Results(os.path.join(BUILD, "logs", f"check-{args.variant}.tap"))
     results.note(f"kernel under test: {args.variant}")
     args.layers = args.layers.split(",")
-    builder = series = None
+    builder = None
     debug = bool(args.debug_only and not args.flavour)
     if debug and args.debug_build:
         builder = start_debug_build(args)
@@ -457,19 +429,14 @@ def main():
         if "scenario" in args.layers:
             scenario_layer(results, args)
         if builder:
-            debug = wait_debug_build(results, builder) and debug
+            # builder exists only when there is a debug pass to run
+            debug = wait_debug_build(results, builder)
             builder = None
-        if args.series_check:
-            series = start_series_check()
         if debug:
             debug_pass(results, args)
-        if series:
-            series_result(results, series)
-            series = None
     except BaseException:
-        for proc in (builder, series):
-            if proc:
-                proc.terminate()
+        if builder:
+            builder.terminate()
         raise
     sys.exit(results.finish())
 
