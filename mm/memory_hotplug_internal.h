@@ -93,6 +93,14 @@ struct mhp_split {
 /* Pieces per CPU: small enough that a CPU that got going late still helps. */
 #define MHP_PIECES_PER_THREAD	4
 
+/*
+ * An offline migrates its folios in chunks of about this many pages when
+ * several CPUs take part: see mhp_migrate_helpers().
+ */
+#define MHP_MIGRATE_CHUNK_PAGES	(SZ_16M >> PAGE_SHIFT)
+
+unsigned int mhp_migrate_helpers(unsigned long nr_pages, unsigned int cpus);
+
 void mhp_split_plan(unsigned long nr_pages, unsigned int max_threads,
 		    unsigned long align, struct mhp_split *plan);
 unsigned long mhp_split_piece(unsigned long start_pfn, unsigned long nr_pages,

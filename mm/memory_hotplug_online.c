@@ -29,6 +29,7 @@
 #include <linux/rmap.h>
 #include <linux/sched/signal.h>
 #include <linux/swap.h>
+#include <linux/workqueue.h>
 #include <linux/writeback.h>
 
 #include "internal.h"
@@ -295,7 +296,42 @@ const char *mhp_page_kind_name(enum mhp_page_kind kind)
 	return mhp_page_kind_names[kind] ?: "?";
 }
 
+/**
+ * mhp_migrate_helpers() - how many helpers migrate beside the offlining CPU
+ * @nr_pages: pages of the folios an offline has isolated to migrate
+ * @cpus: CPUs allowed to take part, the offlining one included
+ *
+ * The folios are migrated in chunks of MHP_MIGRATE_CHUNK_PAGES; a helper
+ * is worth waking only for a chunk the offlining CPU would otherwise
+ * migrate itself, so a list of one chunk or less, or one CPU, gets none.
+ * A pure function: mm/memory_hotplug_test.c tests it.
+ *
+ * Return: the number of helpers, at most MHP_MAX_THREADS - 1.
+ */
+unsigned int mhp_migrate_helpers(unsigned long nr_pages, unsigned int cpus)
+{
+	/* Rounded up without overflowing at ULONG_MAX. */
+	const unsigned long chunks = nr_pages / MHP_MIGRATE_CHUNK_PAGES +
+				     !!(nr_pages % MHP_MIGRATE_CHUNK_PAGES);
+
+	cpus = min3(cpus, (unsigned int)MHP_MAX_THREADS,
+		    (unsigned int)min_t(unsigned long, chunks, UINT_MAX));
+	return cpus ? cpus - 1 : 0;
+}
+
 #ifdef CONFIG_MEMORY_HOTREMOVE
+
+/*
+ * memory_hotplug.migrate_threads: most CPUs that migrate what an offline
+ * moves out of its range, the offlining one included. 0 means every
+ * online CPU, up to MHP_MAX_THREADS; 1 migrates on the offlining CPU
+ * alone, in one migrate_pages() call, as 6.12 does. Read once per
+ * migration.
+ */
+static unsigned int mhp_migrate_threads;
+module_param_named(migrate_threads, mhp_migrate_threads, uint, 0644);
+MODULE_PARM_DESC(migrate_threads,
+		 "CPUs that migrate the pages an offline moves away (0: all online CPUs, at most 8; 1: the offlining CPU alone)");
 
 /*
  * memory_hotplug.offline_timeout_ms: how long an offline may try to empty
@@ -459,6 +495,120 @@ put:
 }
 
 /*
+ * Migration on several CPUs. An offline isolates the movable folios of
+ * its range on one list. With memory_hotplug.migrate_threads allowing
+ * more than one CPU and more than one chunk on the list, helpers on the
+ * unbound workqueue and the offlining CPU take chunks of
+ * MHP_MIGRATE_CHUNK_PAGES off that list, each with a migrate_pages() call
+ * of its own, until none is left. The folios of a chunk that did not
+ * migrate go on the job's failed list for the offlining CPU to report and
+ * put back. The offlining CPU claims chunks too, so the job ends even if
+ * no helper gets to run; one that starts late finds the list empty. The
+ * helpers take no lock of memory hotplug: the offlining thread holds
+ * device_hotplug_lock, cpu_hotplug_lock and mem_hotplug_lock throughout
+ * and waits for every helper before it looks at the range again, and
+ * migration takes none of them.
+ */
+struct mhp_migrate_job {
+	spinlock_t lock;		/* guards the two lists and @ret */
+	struct list_head folios;	/* isolated, not claimed yet */
+	struct list_head failed;	/* claimed, not migrated */
+	int ret;			/* the first failed chunk's result */
+	atomic_long_t nr_succeeded;
+	const struct migration_target_control *mtc;
+};
+
+struct mhp_migrate_helper {
+	struct work_struct work;
+	struct mhp_migrate_job *job;
+};
+
+/* Move a chunk's worth of @job's folios onto @chunk; false if none is left. */
+static bool mhp_migrate_claim(struct mhp_migrate_job *job,
+			      struct list_head *chunk)
+{
+	unsigned long pages = 0;
+	struct folio *folio;
+
+	spin_lock(&job->lock);
+	while (pages < MHP_MIGRATE_CHUNK_PAGES && !list_empty(&job->folios)) {
+		folio = list_first_entry(&job->folios, struct folio, lru);
+		pages += folio_nr_pages(folio);
+		list_move_tail(&folio->lru, chunk);
+	}
+	spin_unlock(&job->lock);
+	return pages;
+}
+
+/* Migrate chunks of @job until none is left; any number of CPUs runs this. */
+static void mhp_migrate_chunks(struct mhp_migrate_job *job)
+{
+	unsigned int nr_succeeded;
+	LIST_HEAD(chunk);
+	int ret;
+
+	while (mhp_migrate_claim(job, &chunk)) {
+		nr_succeeded = 0;
+		ret = migrate_pages(&chunk, alloc_migration_target, NULL,
+				    (unsigned long)job->mtc, MIGRATE_SYNC,
+				    MR_MEMORY_HOTPLUG, &nr_succeeded);
+		atomic_long_add(nr_succeeded, &job->nr_succeeded);
+		if (!ret && list_empty(&chunk))
+			continue;
+		spin_lock(&job->lock);
+		if (!job->ret)
+			job->ret = ret ?: -EAGAIN;
+		list_splice_tail_init(&chunk, &job->failed);
+		spin_unlock(&job->lock);
+		cond_resched();
+	}
+}
+
+static void mhp_migrate_work(struct work_struct *work)
+{
+	mhp_migrate_chunks(container_of(work, struct mhp_migrate_helper,
+					work)->job);
+}
+
+/*
+ * Migrate the folios on @list as described above, with up to @nr_helpers
+ * helpers. Returns what migrate_pages() would: 0 if all moved, else
+ * nonzero with the folios left on @list; adds the pages that moved to
+ * *@nr_succeeded.
+ */
+static int mhp_migrate_shared(struct list_head *list, unsigned int nr_helpers,
+			      const struct migration_target_control *mtc,
+			      unsigned long *nr_succeeded)
+{
+	struct mhp_migrate_helper helpers[MHP_MAX_THREADS - 1];
+	struct mhp_migrate_job job = {
+		.folios = LIST_HEAD_INIT(job.folios),
+		.failed = LIST_HEAD_INIT(job.failed),
+		.nr_succeeded = ATOMIC_LONG_INIT(0),
+		.mtc = mtc,
+	};
+	unsigned int i;
+
+	mem_hotplug_assert_write_held();
+	spin_lock_init(&job.lock);
+	list_splice_init(list, &job.folios);
+	for (i = 0; i < nr_helpers; i++) {
+		INIT_WORK_ONSTACK(&helpers[i].work, mhp_migrate_work);
+		helpers[i].job = &job;
+		queue_work(system_unbound_wq, &helpers[i].work);
+	}
+	mhp_migrate_chunks(&job);
+	/* A helper still queued finds nothing left: take it off the queue. */
+	for (i = 0; i < nr_helpers; i++) {
+		cancel_work_sync(&helpers[i].work);
+		destroy_work_on_stack(&helpers[i].work);
+	}
+	list_splice_init(&job.failed, list);
+	*nr_succeeded += atomic_long_read(&job.nr_succeeded);
+	return job.ret;
+}
+
+/*
  * Migrate the movable folios of [start_pfn, end_pfn) to other memory: to
  * another node with memory if there is one, else to the same node.
  * Failures are retried by the caller; @report counts both.
@@ -466,13 +616,15 @@ put:
 static void mhp_migrate_range(unsigned long start_pfn, unsigned long end_pfn,
 			      struct mhp_offline_report *report)
 {
+	const unsigned int threads = READ_ONCE(mhp_migrate_threads);
 	nodemask_t targets = node_states[N_MEMORY];
 	struct migration_target_control mtc = {
 		.nmask = &targets,
 		.gfp_mask = GFP_USER | __GFP_MOVABLE | __GFP_RETRY_MAYFAIL,
 		.reason = MR_MEMORY_HOTPLUG,
 	};
-	unsigned int nr_succeeded = 0;
+	unsigned long nr_pages = 0;
+	unsigned int nr_helpers;
 	struct folio *folio;
 	LIST_HEAD(list);
 	int ret;
@@ -487,10 +639,21 @@ static void mhp_migrate_range(unsigned long start_pfn, unsigned long end_pfn,
 	if (nodes_empty(targets))
 		node_set(mtc.nid, targets);
 
-	ret = migrate_pages(&list, alloc_migration_target, NULL,
-			    (unsigned long)&mtc, MIGRATE_SYNC,
-			    MR_MEMORY_HOTPLUG, &nr_succeeded);
-	report->nr_migrated += nr_succeeded;
+	list_for_each_entry(folio, &list, lru)
+		nr_pages += folio_nr_pages(folio);
+	nr_helpers = mhp_migrate_helpers(nr_pages,
+					 threads ?: num_online_cpus());
+	if (nr_helpers) {
+		ret = mhp_migrate_shared(&list, nr_helpers, &mtc,
+					 &report->nr_migrated);
+	} else {
+		unsigned int nr_succeeded = 0;
+
+		ret = migrate_pages(&list, alloc_migration_target, NULL,
+				    (unsigned long)&mtc, MIGRATE_SYNC,
+				    MR_MEMORY_HOTPLUG, &nr_succeeded);
+		report->nr_migrated += nr_succeeded;
+	}
 	if (!ret)
 		return;
 

@@ -2,12 +2,12 @@
 /*
  * KUnit tests for the pure logic of the memory hotplug core: parsing of
  * online types and parameters, the zone decisions of both online policies,
- * memmap_on_memory sizing and alignment, range checks, and the words of
- * the offline failure reasons and page kinds, and how a range is cut
- * into pieces for several CPUs. None of them touches real memory, so
- * they run at boot on any machine. One more pins
- * the contract of try_online_node() with cpu_up(); it changes node state
- * only where a possible node is offline, and undoes it.
+ * memmap_on_memory sizing and alignment, range checks, the words of the
+ * offline failure reasons and page kinds, how a range is cut into pieces
+ * for several CPUs, and how many CPUs help an offline migrate. None of
+ * them touches real memory, so they run at boot on any machine. One more
+ * pins the contract of try_online_node() with cpu_up(); it changes node
+ * state only where a possible node is offline, and undoes it.
  */
 
 #include <kunit/test.h>
@@ -406,6 +406,34 @@ static void mhp_test_split(struct kunit *test)
 	}
 }
 
+static void mhp_test_migrate_helpers(struct kunit *test)
+{
+	const unsigned long chunk = MHP_MIGRATE_CHUNK_PAGES;
+
+	/* One CPU, or no CPU count at all: the offlining CPU alone. */
+	KUNIT_EXPECT_EQ(test, mhp_migrate_helpers(64 * chunk, 1), 0U);
+	KUNIT_EXPECT_EQ(test, mhp_migrate_helpers(64 * chunk, 0), 0U);
+
+	/* Nothing, or one chunk or less: no helper. */
+	KUNIT_EXPECT_EQ(test, mhp_migrate_helpers(0, 8), 0U);
+	KUNIT_EXPECT_EQ(test, mhp_migrate_helpers(1, 8), 0U);
+	KUNIT_EXPECT_EQ(test, mhp_migrate_helpers(chunk, 8), 0U);
+
+	/* A page more than a chunk is two: one helper. */
+	KUNIT_EXPECT_EQ(test, mhp_migrate_helpers(chunk + 1, 8), 1U);
+	KUNIT_EXPECT_EQ(test, mhp_migrate_helpers(3 * chunk, 8), 2U);
+
+	/* A full 128 MiB block on 2 CPUs: one helper. */
+	KUNIT_EXPECT_EQ(test, mhp_migrate_helpers(SZ_128M >> PAGE_SHIFT, 2),
+			1U);
+
+	/* Never more than MHP_MAX_THREADS CPUs, whatever is asked for. */
+	KUNIT_EXPECT_EQ(test, mhp_migrate_helpers(ULONG_MAX, UINT_MAX),
+			(unsigned int)MHP_MAX_THREADS - 1);
+	KUNIT_EXPECT_EQ(test, mhp_migrate_helpers(1024 * chunk, 64),
+			(unsigned int)MHP_MAX_THREADS - 1);
+}
+
 static void mhp_test_ready_take(struct kunit *test)
 {
 	const unsigned long block = 32768, base = 0x100000;
@@ -470,6 +498,7 @@ static struct kunit_case mhp_test_cases[] = {
 	KUNIT_CASE(mhp_test_offline_words),
 	KUNIT_CASE(mhp_test_report_init),
 	KUNIT_CASE(mhp_test_split),
+	KUNIT_CASE(mhp_test_migrate_helpers),
 	KUNIT_CASE(mhp_test_ready_take),
 	{}
 };
