@@ -19,7 +19,7 @@ WHY = "memory_hotplug.migrate_threads is new in ours"
 VM = dict(mem="2G", smp=2)
 
 TRACE = "/sys/kernel/tracing"
-FILL_MIB = 512
+FILL_MIB = 256
 
 
 def threads(vm):
