@@ -227,12 +227,14 @@ class ProgramOutput:
 def run_program(results, vm, name, script, timeout):
     """Run one guest program; its KTAP results count, else its exit status."""
     out = ProgramOutput(results, name)
+    start = time.monotonic()
     try:
         rc, rest = vm.run(script, timeout=timeout, sink=out.feed)
     except vmlib.VMError as e:
         results.result(False, f"{name}: finished", diag=str(e))
         return False
     out.feed(rest + "\n")
+    results.note(f"{name}: {time.monotonic() - start:.1f} s")
     if rc == 4 and not out.seen:
         results.result(True, name, skip=(out.recent or ["exit 4"])[-1])
     elif not out.seen or (rc not in (0, 4) and not out.failed):
