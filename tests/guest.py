@@ -176,6 +176,22 @@ def covers(ranges, start, end):
     return any(r[0] == start and r[1] == end for r in ranges)
 
 
+# ---- parameters ------------------------------------------------------------
+
+def check_cpu_count_param(vm, t, name):
+    """A memory_hotplug parameter that counts CPUs (0: every online CPU):
+    0 by default, takes 1, 2 and 0 back, refuses what is no unsigned
+    number with an error and keeps its value."""
+    path = f"{PARAMS}/{name}"
+    t.eq(vm.read(path), "0", f"{name} is 0 (every online CPU) by default")
+    for good in ("1", "2", "0"):
+        rc, out = vm.write(path, good)
+        t.ok(rc == 0 and vm.read(path) == good, f"{name} takes {good}", diag=out)
+    for bad in ("x", "-1", "1.5"):
+        rc, out = vm.write(path, bad)
+        t.ok(rc != 0 and vm.read(path) == "0", f"{name} refuses {bad!r} and keeps 0", diag=out)
+
+
 # ---- health ----------------------------------------------------------------
 
 def sane(vm, t, what="the guest ends sane"):

@@ -11,7 +11,8 @@ import os
 import subprocess
 
 import vm as vmlib
-from guest import MEM, PARAMS, meminfo, plug, sane, set_auto_online, settle, unplug
+from guest import (MEM, PARAMS, check_cpu_count_param, meminfo, plug, sane, set_auto_online,
+                   settle, unplug)
 
 REQUIRES = "ours"
 WHY = "memory_hotplug.migrate_threads is new in ours"
@@ -20,10 +21,6 @@ VM = dict(mem="2G", smp=2)
 
 TRACE = "/sys/kernel/tracing"
 FILL_MIB = 256
-
-
-def threads(vm):
-    return vm.read(f"{PARAMS}/migrate_threads")
 
 
 def build_fill():
@@ -103,14 +100,7 @@ def offline_filled_dimm(vm, t, what):
 
 
 def test_parameter(vm, t):
-    t.eq(threads(vm), "0", "migrate_threads is 0 (every online CPU) by default")
-    for good in ("1", "2", "0"):
-        rc, out = vm.write(f"{PARAMS}/migrate_threads", good)
-        t.ok(rc == 0 and threads(vm) == good, f"migrate_threads takes {good}", diag=out)
-    for bad in ("x", "-1", "1.5"):
-        rc, out = vm.write(f"{PARAMS}/migrate_threads", bad)
-        t.ok(rc != 0 and threads(vm) == "0", f"migrate_threads refuses {bad!r} and keeps 0",
-             diag=out)
+    check_cpu_count_param(vm, t, "migrate_threads")
 
 
 def test_every_cpu(vm, t):

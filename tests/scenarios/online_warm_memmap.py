@@ -12,8 +12,8 @@ ejectable (but from ZONE_NORMAL). Blocks added offline and onlined by hand
 get workers that write the rest of the memmap from the first online on:
 the same end state, and a removal right after must wait for them."""
 
-from guest import (MEM, PARAMS, blocks, meminfo, online, plug, sane, set_auto_online,
-                   settle, wait_for, zone_pages)
+from guest import (MEM, PARAMS, blocks, check_cpu_count_param, meminfo, online, plug, sane,
+                   set_auto_online, settle, wait_for, zone_pages)
 
 REQUIRES = "ours"
 WHY = "memory_hotplug.init_threads is new in ours"
@@ -43,10 +43,6 @@ n = int(sys.argv[1]) << 20
 buf = bytearray(b"\xa5") * n
 print("OK" if buf.count(b"\xa5") == n else "BAD")
 '''
-
-
-def threads(vm):
-    return vm.read(f"{PARAMS}/init_threads")
 
 
 def kpageflags(vm, dev):
@@ -85,14 +81,7 @@ def remove(vm, t, dev, ids, what):
 
 
 def test_parameter(vm, t):
-    t.eq(threads(vm), "0", "init_threads is 0 (every online CPU) by default")
-    for good in ("1", "2", "0"):
-        rc, out = vm.write(f"{PARAMS}/init_threads", good)
-        t.ok(rc == 0 and threads(vm) == good, f"init_threads takes {good}", diag=out)
-    for bad in ("x", "-1", "1.5"):
-        rc, out = vm.write(f"{PARAMS}/init_threads", bad)
-        t.ok(rc != 0 and threads(vm) == "0", f"init_threads refuses {bad!r} and keeps 0",
-             diag=out)
+    check_cpu_count_param(vm, t, "init_threads")
 
 
 def test_every_cpu(vm, t):
