@@ -19,7 +19,8 @@ endif
 
 .NOTPARALLEL:
 .PHONY: all help deps base tree kernel selftests check test lint demo bench shell clean distclean \
-	series series-check series-apply callers diagram check-tests harness-test
+	series series-check series-apply callers diagram check-tests harness-test \
+	debug-kernel-background
 
 all: kernel
 
@@ -64,7 +65,12 @@ test: kernel selftests
 # The series as make check sees it: it applies patch by patch, checkpatch
 # --strict is clean, and it gives this tree. Its kernel builds (every caller
 # of our headers, after each patch: about 14 minutes) are make series-check's.
-check: lint harness-test series-apply check-tests
+check: debug-kernel-background lint harness-test series-apply check-tests
+
+# make check starts the debug kernel's build first, at nice 19, so that it
+# has what lint, the series and the normal build leave of the CPU too.
+debug-kernel-background: tree
+	@$(if $(DEBUG_ONLY),$(if $(FLAVOUR),,harness/kernel.sh $(KERNEL)-debug --background))
 
 # The harness's own tests (KTAP reading, splat scan, bench table) on the
 # saved logs of harness/testdata; the KUnit parser comes from the base tree.
@@ -74,9 +80,9 @@ harness-test: tree
 # Every test layer, then the DEBUG_ONLY tests (if any) again on the debug
 # build: one TAP stream and one closing line. The fault injection scenario
 # makes FAULT_ATTEMPTS (2) attempts per path there (README: why not more).
-# The debug kernel builds in the background (nice 19) during the normal pass.
+# The debug kernel builds in the background (nice 19) during the normal pass
+# (make check started it before lint).
 check-tests: kernel selftests
-	@$(if $(DEBUG_ONLY),$(if $(FLAVOUR),,harness/kernel.sh $(KERNEL)-debug --config))
 	@FAULT_ATTEMPTS=$${FAULT_ATTEMPTS:-2} RACE_SECONDS=$${RACE_SECONDS:-60} \
 		harness/runtests.py --kernel $(KERNEL) --flavour '$(FLAVOUR)' --only '$(ONLY)' \
 		--debug-only '$(DEBUG_ONLY)' --debug-build

@@ -31,7 +31,11 @@ step() {
 # build_lock WHAT: one kernel build at a time on this machine, whoever starts
 # it (another checkout, a helper's BUILD=): two at once on 2 cores take
 # longer than one after the other. Held until the calling script exits.
+# The build kernel.sh --background runs (MHP_BACKGROUND_BUILD) is the one
+# exception: at nice 19 it only gets the CPU foreground builds leave, so it
+# takes no lock and holds none of them up.
 build_lock() {
+	[ -n "$MHP_BACKGROUND_BUILD" ] && return 0
 	exec 9>/tmp/mhp-kernel-build.lock
 	flock -n 9 && return 0
 	say "$1: waiting for another kernel build on this machine to finish"

@@ -1,20 +1,47 @@
 #!/bin/bash
-# kernel.sh VARIANT [--config]: configure (and, without --config, build) one kernel out of tree, in
+# kernel.sh VARIANT [--config|--background]: configure (and, without --config, build) one kernel out of tree, in
 # build/kernel/VARIANT. VARIANT is ours or upstream, optionally followed by
 # -FLAVOUR (debug, ...): configs/FLAVOUR.config is then merged on top.
+#
+# --background starts the whole job at nice 19 and returns at once: its
+# output goes to build/logs/background-VARIANT.log and, when it ends, its
+# exit status to background-VARIANT.rc (runtests.py --debug-build waits for
+# that file). A second --background while one runs leaves that one be.
 #
 # The .config is tinyconfig + configs/guest.config + the kselftest config +
 # the flavour, regenerated only when one of those changes; every option a
 # fragment asks for is checked to have survived olddefconfig.
 . "$(dirname "$0")/common.sh"
 
-variant=${1:?usage: kernel.sh VARIANT [--config]}
+variant=${1:?usage: kernel.sh VARIANT [--config|--background]}
 kernel=${variant%%-*}
 flavour=${variant#"$kernel"}
 flavour=${flavour#-}
 src=$(variant_src "$kernel") || exit 1
 [ -d "$src" ] || die "no source tree for $kernel at $src: run make tree"
 out=$BUILD/kernel/$variant
+
+if [ "$2" = --background ]; then
+	bg=$LOGS/background-$variant
+	if [ ! -f "$bg.rc" ] && grep -qs kernel.sh "/proc/$(cat "$bg.pid" 2>/dev/null)/cmdline"; then
+		say "kernel $variant: already building in the background (log: $bg.log)"
+		exit 0
+	fi
+	rm -f "$bg.rc"
+	# A process group of its own (job control on), which runtests.py
+	# stops if the tests stop before they need the build. Not a session
+	# of its own (setsid): with sched_autogroup, each session shares the
+	# CPU equally whatever its nice value, and the build would take
+	# half of it from the foreground build and the guests.
+	set -m
+	MHP_BACKGROUND_BUILD=1 nice -n 19 bash -c \
+		'"$0" "$1" >"$2.log" 2>&1; echo $? >"$2.rc.new" && mv "$2.rc.new" "$2.rc"' \
+		"$0" "$variant" "$bg" </dev/null >/dev/null 2>&1 &
+	echo $! >"$bg.pid"
+	set +m
+	say "kernel $variant: building in the background at nice 19 (log: $bg.log)"
+	exit 0
+fi
 
 frags="$TOP/configs/guest.config $TOP/tools/testing/selftests/memory-hotplug/config"
 # Options only our tree's Kconfig defines.

@@ -23,6 +23,7 @@ import glob
 import importlib.util
 import os
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -363,21 +364,40 @@ def selected(args, name):
 
 
 def start_debug_build(args):
-    """Build the debug kernel in the background, at the lowest CPU priority,
-    while the normal pass runs: its guests get the CPU they ask for and the
-    build takes the rest. Returns the build's process."""
-    log = open(os.path.join(BUILD, "logs", "debug-build.out"), "w")
-    return subprocess.Popen(["nice", "-n", "19", os.path.join(TOP, "harness", "kernel.sh"),
-                             f"{args.kernel}-debug"], stdout=log, stderr=subprocess.STDOUT)
+    """Have the debug kernel build in the background at nice 19 while the
+    normal pass runs: its guests get the CPU they ask for and the build takes
+    the rest. make check started it before lint already (kernel.sh
+    --background then leaves that build be). Returns its log's path stem."""
+    variant = f"{args.kernel}-debug"
+    subprocess.run([os.path.join(TOP, "harness", "kernel.sh"), variant, "--background"],
+                   check=True)
+    return os.path.join(BUILD, "logs", f"background-{variant}")
 
 
-def wait_debug_build(results, builder):
+def build_running(stem):
+    """True while the background build of STEM.pid is alive."""
+    try:
+        with open(stem + ".pid") as f:
+            pid = int(f.read())
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return b"kernel.sh" in f.read()
+    except (OSError, ValueError):
+        return False
+
+
+def wait_debug_build(results, stem):
     """Wait for the background debug build; False (a failure) if it failed."""
     t0 = time.monotonic()
-    rc = builder.wait()
+    while not os.path.exists(stem + ".rc") and build_running(stem):
+        time.sleep(2)
+    try:
+        with open(stem + ".rc") as f:
+            rc = int(f.read())
+    except (OSError, ValueError):
+        rc = -1     # it ended without a status: killed
     results.note(f"debug kernel build: waited {time.monotonic() - t0:.0f} s for it")
     if rc:
-        with open(os.path.join(BUILD, "logs", "debug-build.out")) as f:
+        with open(stem + ".log") as f:
             tail = f.read()[-3000:]
         results.result(False, "the debug kernel builds", diag=tail)
     return rc == 0
@@ -441,8 +461,9 @@ def main():
         if debug:
             debug_pass(results, args)
     except BaseException:
-        if builder:
-            builder.terminate()
+        if builder and build_running(builder):
+            with open(builder + ".pid") as f:
+                os.killpg(int(f.read()), signal.SIGTERM)
         raise
     sys.exit(results.finish())
 
