@@ -687,14 +687,15 @@ EXPORT_SYMBOL_GPL(pfn_to_online_page);
 
 /*
  * memory_hotplug.init_threads: most CPUs that initialize the memmap of a
- * range being added and onlined, the adding one included. 0 means every
- * online CPU, up to MHP_MAX_THREADS; 1 leaves the memmap to the onlining,
- * as 6.12 does. Read once per range.
+ * range being added and onlined, the adding one included, and that free
+ * the pages of each block being onlined (mhp_online_range()). 0 means
+ * every online CPU, up to MHP_MAX_THREADS; 1 leaves both to the onlining
+ * CPU, as 6.12 does. Read once per range or block.
  */
 static unsigned int mhp_init_threads;
 module_param_named(init_threads, mhp_init_threads, uint, 0644);
 MODULE_PARM_DESC(init_threads,
-		 "CPUs that initialize the memmap of memory added and onlined at once (0: all online CPUs, at most 8; 1: no such pass)");
+		 "CPUs that initialize the memmap of memory added and onlined at once, and free onlined pages (0: all online CPUs, at most 8; 1: the onlining CPU alone)");
 
 /*
  * The range whose memmap an add initialized, while its blocks are being
@@ -824,47 +825,26 @@ unsigned long mhp_split_piece(unsigned long start_pfn, unsigned long nr_pages,
 }
 
 /*
- * Initialize the struct pages of one piece, as move_pfn_range_to_zone()
- * would but for the pageblocks' migrate types.
+ * One range being worked through by several CPUs. @next is the only field
+ * written once helpers run: each CPU claims the piece it names with an
+ * atomic increment.
  */
-static void mhp_init_memmap_piece(unsigned long start_pfn,
-				  unsigned long nr_pages, int nid,
-				  enum zone_type zid)
-{
-	const unsigned long end_pfn = start_pfn + nr_pages;
-	unsigned long pfn;
-	struct page *page;
-
-	for (pfn = start_pfn; pfn < end_pfn; pfn++) {
-		page = pfn_to_page(pfn);
-		__init_single_page(page, pfn, zid, nid);
-		/* A page of its own: the folio is the page. */
-		__folio_set_offline(page_folio(page));
-		if (pageblock_aligned(pfn))
-			cond_resched();
-	}
-}
-
-/*
- * One range being initialized. @next is the only field written once
- * helpers run: each CPU claims the piece it names with an atomic increment.
- */
-struct mhp_init_job {
+struct mhp_job {
 	unsigned long start_pfn;
 	unsigned long nr_pages;
-	int nid;
-	enum zone_type zid;
 	struct mhp_split plan;
+	mhp_piece_fn fn;
+	void *arg;
 	atomic_long_t next;
 };
 
-struct mhp_init_helper {
+struct mhp_job_helper {
 	struct work_struct work;
-	struct mhp_init_job *job;
+	struct mhp_job *job;
 };
 
 /* Claim pieces until none is left; any number of CPUs may run this. */
-static void mhp_init_claim(struct mhp_init_job *job)
+static void mhp_job_claim(struct mhp_job *job)
 {
 	unsigned long index, pfn, len;
 
@@ -874,13 +854,96 @@ static void mhp_init_claim(struct mhp_init_job *job)
 				      index, &len);
 		if (!len)
 			return;
-		mhp_init_memmap_piece(pfn, len, job->nid, job->zid);
+		job->fn(pfn, len, job->arg);
 	}
 }
 
-static void mhp_init_work(struct work_struct *work)
+static void mhp_job_work(struct work_struct *work)
 {
-	mhp_init_claim(container_of(work, struct mhp_init_helper, work)->job);
+	mhp_job_claim(container_of(work, struct mhp_job_helper, work)->job);
+}
+
+/**
+ * mhp_run_pieces() - work through a range on the CPUs init_threads allows
+ * @start_pfn: first pfn of the range
+ * @nr_pages: number of pages
+ * @align: pieces start on multiples of this many pages (a power of two),
+ *	except where the range starts
+ * @fn: called once for each piece, on any of the CPUs, in any order;
+ *	it must not sleep on a lock the caller holds
+ * @arg: passed to @fn
+ *
+ * The caller works on pieces too, with one helper on each of up to
+ * mhp_split_plan()'s threads - 1 other online CPUs (an unbound worker
+ * could be woken on this very CPU and only take turns with the caller).
+ * Pieces are claimed from a shared counter, so if no helper gets to run
+ * the caller does them all and never waits for a helper that has not
+ * started. Returns once every piece is done. Called with
+ * mem_hotplug_lock held for write: through cpu_hotplug_lock, that keeps
+ * the set of online CPUs as it is.
+ */
+void mhp_run_pieces(unsigned long start_pfn, unsigned long nr_pages,
+		    unsigned long align, mhp_piece_fn fn, void *arg)
+{
+	struct mhp_job_helper helpers[MHP_MAX_THREADS - 1];
+	struct mhp_job job = {
+		.start_pfn = start_pfn,
+		.nr_pages = nr_pages,
+		.fn = fn,
+		.arg = arg,
+		.next = ATOMIC_LONG_INIT(0),
+	};
+	unsigned int i, nr_helpers = 0;
+	int cpu, self;
+
+	mem_hotplug_assert_write_held();
+	mhp_split_plan(nr_pages, mhp_init_cpus(), align, &job.plan);
+
+	self = raw_smp_processor_id();
+	for_each_online_cpu(cpu) {
+		if (nr_helpers + 1 >= job.plan.threads)
+			break;
+		if (cpu == self)
+			continue;
+		INIT_WORK_ONSTACK(&helpers[nr_helpers].work, mhp_job_work);
+		helpers[nr_helpers].job = &job;
+		queue_work_on(cpu, system_highpri_wq, &helpers[nr_helpers].work);
+		nr_helpers++;
+	}
+	mhp_job_claim(&job);
+	/* A helper still queued finds nothing left: take it off the queue. */
+	for (i = 0; i < nr_helpers; i++) {
+		cancel_work_sync(&helpers[i].work);
+		destroy_work_on_stack(&helpers[i].work);
+	}
+}
+
+/* Whom the struct pages of mhp_init_memmap_ahead()'s range name. */
+struct mhp_memmap_owner {
+	int nid;
+	enum zone_type zid;
+};
+
+/*
+ * Initialize the struct pages of one piece, as move_pfn_range_to_zone()
+ * would but for the pageblocks' migrate types. An mhp_piece_fn.
+ */
+static void mhp_init_memmap_piece(unsigned long start_pfn,
+				  unsigned long nr_pages, void *arg)
+{
+	const struct mhp_memmap_owner *owner = arg;
+	const unsigned long end_pfn = start_pfn + nr_pages;
+	unsigned long pfn;
+	struct page *page;
+
+	for (pfn = start_pfn; pfn < end_pfn; pfn++) {
+		page = pfn_to_page(pfn);
+		__init_single_page(page, pfn, owner->zid, owner->nid);
+		/* A page of its own: the folio is the page. */
+		__folio_set_offline(page_folio(page));
+		if (pageblock_aligned(pfn))
+			cond_resched();
+	}
 }
 
 /**
@@ -892,53 +955,23 @@ static void mhp_init_work(struct work_struct *work)
  * See the top of this section. Does nothing with init_threads=1, on one
  * CPU, or for a range of one section. Returns once every piece is
  * written. Called with mem_hotplug_lock held for write (which keeps the
- * range the caller's and, through cpu_hotplug_lock, the set of online
- * CPUs as it is), before the range has memory block devices.
+ * range the caller's), before the range has memory block devices.
  *
  * Return: true if the struct pages of the whole range are initialized.
  */
 static bool mhp_init_memmap_ahead(unsigned long start_pfn,
 				  unsigned long nr_pages, struct zone *zone)
 {
-	struct mhp_init_helper helpers[MHP_MAX_THREADS - 1];
-	const unsigned int threads = mhp_init_cpus();
-	struct mhp_init_job job = {
-		.start_pfn = start_pfn,
-		.nr_pages = nr_pages,
+	struct mhp_memmap_owner owner = {
 		.nid = zone_to_nid(zone),
 		.zid = zone_idx(zone),
-		.next = ATOMIC_LONG_INIT(0),
 	};
-	unsigned int i, nr_helpers = 0;
-	int cpu, self;
 
 	mem_hotplug_assert_write_held();
-	if (threads < 2 || nr_pages <= PAGES_PER_SECTION)
+	if (mhp_init_cpus() < 2 || nr_pages <= PAGES_PER_SECTION)
 		return false;
-	mhp_split_plan(nr_pages, threads, PAGES_PER_SECTION, &job.plan);
-
-	/*
-	 * One helper on each of up to plan.threads - 1 other online CPUs.
-	 * An unbound worker could be woken on this very CPU and only take
-	 * turns with us.
-	 */
-	self = raw_smp_processor_id();
-	for_each_online_cpu(cpu) {
-		if (nr_helpers + 1 >= job.plan.threads)
-			break;
-		if (cpu == self)
-			continue;
-		INIT_WORK_ONSTACK(&helpers[nr_helpers].work, mhp_init_work);
-		helpers[nr_helpers].job = &job;
-		queue_work_on(cpu, system_highpri_wq, &helpers[nr_helpers].work);
-		nr_helpers++;
-	}
-	mhp_init_claim(&job);
-	/* A helper still queued finds nothing left: take it off the queue. */
-	for (i = 0; i < nr_helpers; i++) {
-		cancel_work_sync(&helpers[i].work);
-		destroy_work_on_stack(&helpers[i].work);
-	}
+	mhp_run_pieces(start_pfn, nr_pages, PAGES_PER_SECTION,
+		       mhp_init_memmap_piece, &owner);
 	return true;
 }
 

@@ -107,6 +107,12 @@ unsigned long mhp_split_piece(unsigned long start_pfn, unsigned long nr_pages,
 			      const struct mhp_split *plan,
 			      unsigned long index, unsigned long *len);
 
+/* What mhp_run_pieces() does with one piece of its range. */
+typedef void (*mhp_piece_fn)(unsigned long start_pfn, unsigned long nr_pages,
+			     void *arg);
+void mhp_run_pieces(unsigned long start_pfn, unsigned long nr_pages,
+		    unsigned long align, mhp_piece_fn fn, void *arg);
+
 /**
  * struct mhp_ready_memmap - memmap an add initialized ahead of its onlining
  * @next_pfn: first pfn whose struct pages no online has taken yet

@@ -106,15 +106,12 @@ int restore_online_page_callback(online_page_callback_t callback)
 }
 EXPORT_SYMBOL_GPL(restore_online_page_callback);
 
-/**
- * mhp_online_range() - pass a range to the online callback, mark it online
- * @start_pfn: first pfn, pageblock aligned
- * @nr_pages: number of pages; the range ends on a section boundary
- *
- * Chunks are as large as alignment allows, up to MAX_PAGE_ORDER. The
- * callback may keep pages to itself; all of them count as present anyway.
+/*
+ * Pass [start_pfn, start_pfn + nr_pages) to @callback in chunks as large
+ * as alignment allows, up to MAX_PAGE_ORDER.
  */
-void mhp_online_range(unsigned long start_pfn, unsigned long nr_pages)
+static void mhp_online_chunks(unsigned long start_pfn, unsigned long nr_pages,
+			      online_page_callback_t callback)
 {
 	const unsigned long end_pfn = start_pfn + nr_pages;
 	unsigned long pfn = start_pfn;
@@ -125,10 +122,41 @@ void mhp_online_range(unsigned long start_pfn, unsigned long nr_pages)
 			      MAX_PAGE_ORDER;
 		while (pfn + (1UL << order) > end_pfn)
 			order--;
-		online_page_callback(pfn_to_page(pfn), order);
+		callback(pfn_to_page(pfn), order);
 		pfn += 1UL << order;
 	}
-	online_mem_sections(start_pfn, end_pfn);
+}
+
+/* One piece of mhp_online_range() on any CPU: an mhp_piece_fn. */
+static void mhp_free_piece(unsigned long start_pfn, unsigned long nr_pages,
+			   void *arg)
+{
+	mhp_online_chunks(start_pfn, nr_pages, generic_online_page);
+}
+
+/**
+ * mhp_online_range() - pass a range to the online callback, mark it online
+ * @start_pfn: first pfn, pageblock aligned
+ * @nr_pages: number of pages; the range ends on a section boundary
+ *
+ * Chunks are as large as alignment allows, up to MAX_PAGE_ORDER. The
+ * callback may keep pages to itself; all of them count as present anyway.
+ * With the default callback, freeing the pages (a pass over each struct
+ * page) is shared among the CPUs memory_hotplug.init_threads allows, in
+ * pieces of whole MAX_PAGE_ORDER chunks: the buddy allocator takes frees
+ * from any CPU under the zone's lock, and the pageblocks are still
+ * isolated, so no page is handed out before all are free. A driver's
+ * callback is called on the onlining CPU alone, as it may expect.
+ * Called with mem_hotplug_lock held for write.
+ */
+void mhp_online_range(unsigned long start_pfn, unsigned long nr_pages)
+{
+	if (online_page_callback == generic_online_page)
+		mhp_run_pieces(start_pfn, nr_pages, MAX_ORDER_NR_PAGES,
+			       mhp_free_piece, NULL);
+	else
+		mhp_online_chunks(start_pfn, nr_pages, online_page_callback);
+	online_mem_sections(start_pfn, start_pfn + nr_pages);
 }
 
 /* Isolated pageblocks of the zone: onlining and offlining move whole ranges. */
