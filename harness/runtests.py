@@ -374,21 +374,22 @@ def start_debug_build(args):
     return os.path.join(BUILD, "logs", f"background-{variant}")
 
 
-def build_running(stem):
-    """True while the background build of STEM.pid is alive."""
+def build_pid(stem):
+    """The pid (and process group) of the background build of STEM.pid
+    while it runs, else None."""
     try:
         with open(stem + ".pid") as f:
             pid = int(f.read())
         with open(f"/proc/{pid}/cmdline", "rb") as f:
-            return b"kernel.sh" in f.read()
+            return pid if b"kernel.sh" in f.read() else None
     except (OSError, ValueError):
-        return False
+        return None
 
 
 def wait_debug_build(results, stem):
     """Wait for the background debug build; False (a failure) if it failed."""
     t0 = time.monotonic()
-    while not os.path.exists(stem + ".rc") and build_running(stem):
+    while not os.path.exists(stem + ".rc") and build_pid(stem):
         time.sleep(2)
     try:
         with open(stem + ".rc") as f:
@@ -461,9 +462,9 @@ def main():
         if debug:
             debug_pass(results, args)
     except BaseException:
-        if builder and build_running(builder):
-            with open(builder + ".pid") as f:
-                os.killpg(int(f.read()), signal.SIGTERM)
+        pid = build_pid(builder) if builder else None
+        if pid:
+            os.killpg(pid, signal.SIGTERM)
         raise
     sys.exit(results.finish())
 

@@ -683,6 +683,9 @@ EXPORT_SYMBOL_GPL(pfn_to_online_page);
  * never waits for a helper that has not started. A range whose memmap
  * lives on itself (memmap_on_memory) is left alone: its provider may make
  * it accessible only when it is onlined.
+ *
+ * The cutting and the helpers are mhp_run_pieces(), which onlining also
+ * uses to free each block's pages on several CPUs (mhp_online_range()).
  */
 
 /*
