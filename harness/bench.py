@@ -298,7 +298,8 @@ def one_run(kernel, args, tools):
             if "migrate" in want:
                 migrate(vm, vmlib.parse_size(args.migrate), res, fill)
             if "virtio-mem" in want:
-                virtio_mem_cycle(vm, vmlib.parse_size(args.virtio_mem), res)
+                for size in args.virtio_mem.split(","):
+                    virtio_mem_cycle(vm, size, res)
         finally:
             vm.poweroff()
 
@@ -338,20 +339,23 @@ def one_run(kernel, args, tools):
 
 
 def virtio_mem_cycle(vm, size, res):
-    """Workload 5: virtio-mem requested-size 0 -> size -> 0, onlined movable
-    by the kernel."""
+    """Workload 5: a virtio-mem device of size (e.g. "8G"), requested-size
+    0 -> size -> 0, onlined movable by the kernel. Each size gets its own
+    device; its backend is not reserved, so that it may be larger than
+    this host's memory (the guest writes only the memmap of what it adds)."""
+    nbytes = vmlib.parse_size(size)
     vm.sh(f"echo online_movable > {MEM}/auto_online_blocks")
-    dev = vm.add_virtio_mem(size=size, requested=0)
+    dev = vm.add_virtio_mem(size=nbytes, requested=0, reserve=False)
     time.sleep(1)
     total = memtotal_kb(vm)
     done = guest_timer(vm, "vup", f"[ $(awk '/^MemTotal/ {{print $2}}' /proc/meminfo) "
-                                  f"-ge {total + (size >> 10)} ]")
-    vm.virtio_mem_size(dev, size, timeout=900)
-    res["virtio-mem grow 0 -> size"] = done()
+                                  f"-ge {total + (nbytes >> 10)} ]")
+    vm.virtio_mem_size(dev, nbytes, timeout=900)
+    res[f"virtio-mem grow 0 -> {size}"] = done()
     done = guest_timer(vm, "vdown", f"[ $(awk '/^MemTotal/ {{print $2}}' /proc/meminfo) "
                                     f"-le {total} ]")
     vm.virtio_mem_size(dev, 0, timeout=900)
-    res["virtio-mem shrink size -> 0"] = done()
+    res[f"virtio-mem shrink {size} -> 0"] = done()
 
 
 def main():
@@ -359,7 +363,8 @@ def main():
     ap.add_argument("--runs", type=int, default=int(os.environ.get("RUNS", 3)))
     ap.add_argument("--dimm", default=os.environ.get("DIMM", "16G"))
     ap.add_argument("--migrate", default=os.environ.get("MIGRATE", "2G"))
-    ap.add_argument("--virtio-mem", default=os.environ.get("VIRTIO_MEM", "8G"))
+    ap.add_argument("--virtio-mem", default=os.environ.get("VIRTIO_MEM", "8G,32G"),
+                    help="virtio-mem device sizes, each grown from 0 and shrunk back")
     ap.add_argument("--boot-mem", default=os.environ.get("BOOT_MEM", "6G"))
     # x86 picks 128 MiB blocks only while boot memory ends below 64 GiB;
     # 62G (plus the PCI hole) is the largest guest with 500+ such blocks.

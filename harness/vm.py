@@ -567,11 +567,12 @@ class VM:
                 out[d.get("id")] = {"addr": d["addr"], "size": d["size"], "node": d["node"]}
         return out
 
-    def add_virtio_mem(self, size="8G", node=0, requested=0, dev_id=None):
+    def add_virtio_mem(self, size="8G", node=0, requested=0, dev_id=None, reserve=True):
         """Hot-plug a virtio-mem-pci device able to provide size bytes to
-        node, asking for requested bytes at first; return its id."""
-        return self._plug("virtio-mem-pci", dev_id or self._new_id("vmem"), size, node=node,
-                          **{"requested-size": parse_size(requested)})
+        node, asking for requested bytes at first; return its id.
+        reserve=False as for add_dimm()."""
+        return self._plug("virtio-mem-pci", dev_id or self._new_id("vmem"), size, reserve,
+                          node=node, **{"requested-size": parse_size(requested)})
 
     def virtio_mem_size(self, dev_id, requested=None, timeout=120):
         """Set a virtio-mem device's requested-size (if given) and wait until
