@@ -114,6 +114,21 @@ class Splats(unittest.TestCase):
         # ... nor when the console never reached it (a boot that hung).
         self.assertEqual(vmlib.early_boot_splats("[ 0.1] BUG: KASAN: x\n"), [])
 
+    def test_reference_lockdep_report_is_noted_on_upstream_only(self):
+        text = data("reference_lockdep_console.log")
+        extra = "[ 101.0] BUG: KASAN: slab-out-of-bounds in x\n"
+        for kernel, left in (("upstream-debug", 1), ("ours-debug", 3)):
+            guest = vmlib.VM.__new__(vmlib.VM)
+            guest.kernel = kernel
+            bad = vmlib.VM.splats(None, text + extra)
+            self.assertEqual(len(bad), 3)
+            self.assertEqual(len(runtests.reference_lockdep(guest, text + extra, bad)), left)
+        # Another lock cycle is not that report.
+        other = text.replace("(mem_hotplug_lock)", "(cpu_hotplug_lock)")
+        guest.kernel = "upstream-debug"
+        bad = vmlib.VM.splats(None, other)
+        self.assertEqual(runtests.reference_lockdep(guest, other, bad), bad)
+
     def test_acpica_parse_op_leak_is_base_code(self):
         first, second = data("kmemleak_acpica.txt").split("unreferenced object")[1:]
         console = "ACPI Error: AE_NO_MEMORY, While parsing a method"
