@@ -174,14 +174,12 @@ def migrate(vm, size, res, filler):
         raise vmlib.VMError("the guest refused to eject the offlined DIMM")
 
 
-def memset_bandwidth(vm, tool, mib=256, cold=False):
-    """Guest memset bandwidth in bytes/s over a mib MiB buffer; with cold,
-    (bandwidth, seconds of the first pass less one warm pass): what the
-    buffer's first write cost beyond a write of memory the host has given."""
+def memset_bandwidth(vm, tool, mib=256):
+    """Guest memset over a mib MiB buffer: (bandwidth in bytes/s, seconds
+    the first pass took beyond a warm one), the latter being what writing
+    memory the host has not given the guest yet costs the first time."""
     out = vm.sh(f"{tool} {mib}", timeout=300)
     bw = float(re.search(r"BYTES_PER_S (\S+)", out).group(1))
-    if not cold:
-        return bw
     first = float(re.search(r"FIRST_PASS_S (\S+)", out).group(1))
     return bw, first - (mib << 20) / bw
 
@@ -207,10 +205,6 @@ def scale_row(size):
 
 def scale_per_gib_row(size):
     return f"first hot-add with auto-online, {size}: s per GiB"
-
-
-def scale_cold_floor_row(size):
-    return f"first hot-add with auto-online, {size}: time / cold memmap write floor"
 
 
 def scale(kernel, args, tools, res):
@@ -239,10 +233,10 @@ def scale(kernel, args, tools, res):
             # for the first time. User memory now comes from the new
             # movable blocks, as untouched as the memmap's was.
             mib = max(1, nbytes // 4096 * 64 >> 20)
-            _, cold = memset_bandwidth(vm, tools[1], mib, cold=True)
-            res[f"first hot-add with auto-online, {size}: cold memmap write floor (s)"] = round(
-                cold, 4)
-            res[scale_cold_floor_row(size)] = round(secs / cold, 3) if cold > 0 else 0
+            _, cold = memset_bandwidth(vm, tools[1], mib)
+            row = f"first hot-add with auto-online, {size}"
+            res[f"{row}: cold memmap write floor (s)"] = round(cold, 4)
+            res[f"{row}: time / cold memmap write floor"] = round(secs / cold, 3) if cold > 0 else 0
         finally:
             vm.poweroff()
 
@@ -307,7 +301,7 @@ def one_run(kernel, args, tools):
         try:
             if "dimm" in want:
                 dimm_cycle(vm, vmlib.parse_size(args.dimm), "", res)
-                bw = memset_bandwidth(vm, memset_bw)
+                bw, _ = memset_bandwidth(vm, memset_bw)
                 res["guest memset bandwidth (GiB/s)"] = round(bw / vmlib.GiB, 3)
                 # Workload 2's physical limit: memmap bytes written / memset bandwidth.
                 memmap = vmlib.parse_size(args.dimm) // 4096 * 64

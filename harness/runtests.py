@@ -136,8 +136,7 @@ def reference_lockdep(vm, text, bad):
     start = text.find(REFERENCE_LOCKDEP[0])
     if not vm.kernel.startswith("upstream") or start < 0:
         return bad
-    end = text.find("Call Trace:", start)
-    report = text[start:end + 200] if end >= 0 else ""
+    report = text[start:text.find("Call Trace:", start)]
     if not all(k in report for k in REFERENCE_LOCKDEP):
         return bad
     title = next(i for i, line in enumerate(bad) if REFERENCE_LOCKDEP[0] in line)
