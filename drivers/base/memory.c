@@ -42,6 +42,7 @@
 #include <linux/crash_core.h>
 #include <linux/device.h>
 #include <linux/errname.h>
+#include <linux/fs.h>
 #include <linux/init.h>
 #include <linux/kallsyms.h>
 #include <linux/kernel.h>
@@ -56,6 +57,7 @@
 #include <linux/spinlock.h>
 #include <linux/stat.h>
 #include <linux/sysfs.h>
+#include <linux/user_namespace.h>
 #include <linux/xarray.h>
 
 #define MEMORY_BUS_NAME "memory"
@@ -636,12 +638,12 @@ static const char *block_errno_name(int err)
 
 /*
  * One line of key=value words saying why the last offline of the block
- * failed; empty after a success or before any attempt.
+ * failed, into @page (a whole page); empty after a success or before any
+ * attempt. The pfn is a physical address: only @show_pfn readers see it.
  */
-static ssize_t offline_failure_show(struct device *dev,
-				    struct device_attribute *attr, char *buf)
+static ssize_t offline_failure_format(struct memory_block *mem, char *page,
+				      bool show_pfn)
 {
-	struct memory_block *mem = dev_to_block(dev);
 	struct mhp_offline_report report;
 	const char *name;
 	ssize_t len;
@@ -656,14 +658,18 @@ static ssize_t offline_failure_show(struct device *dev,
 		return 0;
 	name = block_errno_name(-err);
 	if (name)
-		len = sysfs_emit(buf, "errno=%s", name);
+		len = sysfs_emit(page, "errno=%s", name);
 	else
-		len = sysfs_emit(buf, "errno=%d", -err);
-	len += sysfs_emit_at(buf, len, " reason=%s",
+		len = sysfs_emit(page, "errno=%d", -err);
+	len += sysfs_emit_at(page, len, " reason=%s",
 			     mhp_offline_reason_name(report.reason));
-	if (report.pfn != ULONG_MAX)
-		len += sysfs_emit_at(buf, len, " pfn=%#lx page=%s", report.pfn,
+	if (report.pfn != ULONG_MAX) {
+		if (show_pfn)
+			len += sysfs_emit_at(page, len, " pfn=%#lx",
+					     report.pfn);
+		len += sysfs_emit_at(page, len, " page=%s",
 				     mhp_page_kind_name(report.kind));
+	}
 	if (report.notifier) {
 		char sym[KSYM_NAME_LEN];
 
@@ -673,12 +679,36 @@ static ssize_t offline_failure_show(struct device *dev,
 		 */
 		if (lookup_symbol_name((unsigned long)report.notifier, sym))
 			strscpy(sym, "?");
-		len += sysfs_emit_at(buf, len, " notifier=%s", sym);
+		len += sysfs_emit_at(page, len, " notifier=%s", sym);
 	}
-	len += sysfs_emit_at(buf, len, "\n");
+	len += sysfs_emit_at(page, len, "\n");
 	return len;
 }
-static DEVICE_ATTR_RO(offline_failure);
+
+/*
+ * memoryN/offline_failure. A binary attribute only to see who opened the
+ * file: like /proc/PID/pagemap, the pfn (where kernel data such as page
+ * tables and slab lives, a Rowhammer aid) is shown only to a reader that
+ * opened it with CAP_SYS_ADMIN; others see every other word.
+ */
+static ssize_t offline_failure_read(struct file *file, struct kobject *kobj,
+				    struct bin_attribute *attr, char *buf,
+				    loff_t off, size_t count)
+{
+	struct memory_block *mem = dev_to_block(kobj_to_dev(kobj));
+	bool show_pfn = file_ns_capable(file, &init_user_ns, CAP_SYS_ADMIN);
+	char *page;
+	ssize_t len;
+
+	page = (char *)get_zeroed_page(GFP_KERNEL);
+	if (!page)
+		return -ENOMEM;
+	len = offline_failure_format(mem, page, show_pfn);
+	len = memory_read_from_buffer(buf, count, &off, page, len);
+	free_page((unsigned long)page);
+	return len;
+}
+static BIN_ATTR_RO(offline_failure, 0);
 #endif
 
 static struct attribute *memory_block_attrs[] = {
@@ -688,11 +718,26 @@ static struct attribute *memory_block_attrs[] = {
 	&dev_attr_removable.attr,
 #ifdef CONFIG_MEMORY_HOTREMOVE
 	&dev_attr_valid_zones.attr,
-	&dev_attr_offline_failure.attr,
 #endif
 	NULL
 };
-ATTRIBUTE_GROUPS(memory_block);
+
+static struct bin_attribute *memory_block_bin_attrs[] = {
+#ifdef CONFIG_MEMORY_HOTREMOVE
+	&bin_attr_offline_failure,
+#endif
+	NULL
+};
+
+static const struct attribute_group memory_block_group = {
+	.attrs = memory_block_attrs,
+	.bin_attrs = memory_block_bin_attrs,
+};
+
+static const struct attribute_group *memory_block_groups[] = {
+	&memory_block_group,
+	NULL
+};
 
 /* --- global sysfs files (/sys/devices/system/memory/) -------------------- */
 

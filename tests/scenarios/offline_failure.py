@@ -1,6 +1,7 @@
 """Why did my memory not go away? Each failed offline the guest can produce
 is named in memoryN/offline_failure ("errno=E... reason=... [pfn=0x...
-page=...] [notifier=...]"), counted in /sys/devices/system/memory/stats,
+page=...] [notifier=...]", the pfn for readers with CAP_SYS_ADMIN only),
+counted in /sys/devices/system/memory/stats,
 reported by the memory_hotplug:mhp_offline_fail tracepoint, and leaves the
 block online as it was; a successful offline empties the file again.
 
@@ -56,6 +57,22 @@ def failure(vm, block):
     """memoryN/offline_failure as {key: value} ({} when empty)."""
     text = vm.read(f"{MEM}/memory{block}/offline_failure")
     return dict(w.split("=", 1) for w in text.split())
+
+
+def failure_unprivileged(vm, block):
+    """memoryN/offline_failure as user nobody reads it, as {key: value}."""
+    rc, text = vm.run("setpriv --reuid=65534 --regid=65534 --clear-groups "
+                      f"cat {MEM}/memory{block}/offline_failure")
+    return dict(w.split("=", 1) for w in text.split()) if rc == 0 else {"read": "failed"}
+
+
+def hides_pfn(t, vm, block, f, what):
+    """An unprivileged reader sees every word of offline_failure but the
+    pfn, which is a physical address (as /proc/PID/pagemap hides it)."""
+    u = failure_unprivileged(vm, block)
+    want = {k: v for k, v in f.items() if k != "pfn"}
+    same(t, u, want, f"{what}: user nobody reads offline_failure without its pfn",
+         diag=f"root reads {f}")
 
 
 def stats(vm):
@@ -156,6 +173,7 @@ def test_signal_timeout_and_success(vm, t):
          "offline_failure: errno=EINTR reason=signal page=user", diag=str(f))
     t.ok(in_block(vm, block, f.get("pfn")), "its pfn is in the block",
          diag=f"{f} (held pfn {pfn:#x})")
+    hides_pfn(t, vm, block, f, "signal")
     recorded(t, vm, before, "signal", block, "the block is online again")
 
     # The timeout: EBUSY, reason=timeout, after about the time set.
@@ -260,6 +278,7 @@ def test_unmovable_kernel_pages(vm, t):
         same(t, (f.get("errno"), f.get("reason")), ("EBUSY", "unmovable"),
              f"memory{b}: offline_failure says errno=EBUSY reason=unmovable", diag=str(f))
         t.ok(in_block(vm, b, f.get("pfn")), f"memory{b}: its pfn is in the block", diag=str(f))
+        hides_pfn(t, vm, b, f, f"memory{b}")
         pfn = int(f.get("pfn", "0"), 16)
         flags = int(vm.sh(f"dd if=/proc/kpageflags bs=8 skip={pfn} count=1 2>/dev/null"
                           " | od -An -tu8").strip() or 0)
