@@ -9,7 +9,7 @@ ONLY ?=
 # KASAN, kmemleak, hung-task, fault injection), after every layer ran on
 # the normal one. DEBUG_ONLY= (empty) leaves that pass out; a list of
 # test-name substrings runs a chosen subset there.
-DEBUG_SET := kunit/,kselftest/,scenario/acpi_dimm/,scenario/acpi_unplug_refused/,scenario/virtio_mem/,scenario/memmap_on_memory/,scenario/numa_,scenario/race_,scenario/fault_,scenario/online_warm_memmap/every_cpu,scenario/online_warm_memmap/removed_while_written
+DEBUG_SET := kunit/,kselftest/,scenario/acpi_dimm/,scenario/acpi_unplug_refused/,scenario/virtio_mem/,scenario/memmap_on_memory/,scenario/numa_,scenario/race_,scenario/fault_,scenario/online_warm_memmap/every_cpu,scenario/online_warm_memmap/removed_while_written,scenario/online_warm_memmap/hugetlb_vmemmap
 DEBUG_ONLY ?= $(DEBUG_SET)
 export BUILD := $(CURDIR)/build
 

@@ -70,6 +70,7 @@
 #include <linux/node.h>
 #include <linux/overflow.h>
 #include <linux/percpu-rwsem.h>
+#include <linux/rwsem.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/workqueue.h>
@@ -988,17 +989,30 @@ static bool mhp_init_memmap_ahead(unsigned long start_pfn,
  * when one of its blocks is onlined, workers on the unbound workqueue
  * write to each page of the rest of the range's memmap, a section at a
  * time from the range's end, while the onlining goes on from wherever it
- * is. A range that nobody onlines costs nothing more than before. The
- * workers take no lock: their write leaves the memory as it was (an
- * atomic add of 0), so it may meet the onlining of the same section, whose
- * writes it cannot undo; they skip sections already online, as a hint.
+ * is. A range that nobody onlines costs nothing more than before. Their
+ * write leaves the memory as it was (an atomic add of 0), so it may meet
+ * the memmap initialization of a section being onlined, whose stores it
+ * cannot undo.
  *
- * One range at a time, in mhp_prefault, whose fields but @next and @stop
- * are read and written with device_hotplug_lock held (the workers read
- * @start_pfn and @nr_sections, which stay as they are until the workers
- * are stopped). mhp_prefault_stop() disarms the range and waits for its
- * workers. Every add and every removal stops it first, so a worker never
- * writes the memmap of a range that was removed since.
+ * What a worker must never meet is the memmap of a section that is online:
+ * once its pages are in the allocator, a hugetlb folio may be allocated
+ * there and its vmemmap optimized (hugetlb_free_vmemmap), which maps the
+ * tail struct pages read-only, and the worker's write would fault. So a
+ * worker writes a section only under @sem held for read, having seen it
+ * neither online nor in [@onlining_start, @onlining_end), the range of the
+ * last online_pages() begun; online_pages() sets that range under @sem held
+ * for write (mhp_prefault_online()) before it touches the range. A section
+ * enters the allocator only through online_pages(), which then marks it
+ * online before the next online_pages() replaces the range: so no section
+ * a worker writes can be onlined before that write ends.
+ *
+ * One range at a time, in mhp_prefault, whose fields but @next, @stop,
+ * @onlining_start and @onlining_end are read and written with
+ * device_hotplug_lock held (the workers read @start_pfn and @nr_sections,
+ * which stay as they are until the workers are stopped).
+ * mhp_prefault_stop() disarms the range and waits for its workers. Every
+ * add and every removal stops it first, so a worker never writes the
+ * memmap of a range that was removed since.
  */
 static struct mhp_prefault {
 	unsigned long start_pfn;
@@ -1008,12 +1022,19 @@ static struct mhp_prefault {
 	bool stop;			/* READ_ONCE(): workers end early */
 	unsigned int nr_workers;
 	struct work_struct workers[MHP_MAX_THREADS - 1];
-} mhp_prefault;
+	/* read: a worker writing one section; write: an online beginning */
+	struct rw_semaphore sem;
+	unsigned long onlining_start;	/* under @sem */
+	unsigned long onlining_end;	/* under @sem */
+} mhp_prefault = {
+	.sem = __RWSEM_INITIALIZER(mhp_prefault.sem),
+};
 
 /*
  * Write to each page of a section's memmap without changing it: an atomic
  * add of 0 to its first word, so that a concurrent onlining's writes to
- * the same struct page are never lost.
+ * the same struct page are never lost. The caller holds mhp_prefault.sem
+ * for read, and has seen the section offline and not being onlined.
  */
 static void mhp_prefault_section(unsigned long pfn)
 {
@@ -1021,9 +1042,19 @@ static void mhp_prefault_section(unsigned long pfn)
 	const unsigned long end =
 		(unsigned long)(pfn_to_page(pfn + PAGES_PER_SECTION - 1) + 1);
 
+	lockdep_assert_held_read(&mhp_prefault.sem);
 	/* Within a section, the memmap is virtually contiguous. */
 	for (; addr < end; addr += PAGE_SIZE)
 		atomic_long_add(0, (atomic_long_t *)addr);
+}
+
+/* May a worker write the memmap of the section of @pfn? Under @sem. */
+static bool mhp_prefault_may_write(struct mhp_prefault *pf, unsigned long pfn)
+{
+	lockdep_assert_held(&pf->sem);
+	if (pfn >= pf->onlining_start && pfn < pf->onlining_end)
+		return false;
+	return !online_section_nr(pfn_to_section_nr(pfn));
 }
 
 static void mhp_prefault_work(struct work_struct *work)
@@ -1037,9 +1068,10 @@ static void mhp_prefault_work(struct work_struct *work)
 			return;
 		pfn = pf->start_pfn +
 		      (pf->nr_sections - 1 - index) * PAGES_PER_SECTION;
-		/* Only a hint: onlined since, it is written anyway. */
-		if (!online_section_nr(pfn_to_section_nr(pfn)))
+		down_read(&pf->sem);
+		if (mhp_prefault_may_write(pf, pfn))
 			mhp_prefault_section(pfn);
+		up_read(&pf->sem);
 		cond_resched();
 	}
 }
@@ -1075,19 +1107,27 @@ static void mhp_prefault_arm(unsigned long start_pfn, unsigned long nr_pages)
 }
 
 /**
- * mhp_prefault_online() - a block is being onlined: start the workers?
- * @pfn: a pfn of the block
+ * mhp_prefault_online() - a range is being onlined: fence it, start workers?
+ * @pfn: first pfn of the range
+ * @nr_pages: number of pages of the range
  *
- * For online_pages(), with device_hotplug_lock held. If @pfn is in the
- * armed range, disarms it and queues one worker less than init_threads
- * CPUs: the onlining CPU goes on with the blocks.
+ * For online_pages(), with device_hotplug_lock held, before it touches the
+ * range. Waits for any worker in the middle of a section and keeps them
+ * all out of the range from then on (see struct mhp_prefault). If @pfn is
+ * in the armed range, disarms it and queues one worker less than
+ * init_threads CPUs: the onlining CPU goes on with the blocks.
  */
-void mhp_prefault_online(unsigned long pfn)
+void mhp_prefault_online(unsigned long pfn, unsigned long nr_pages)
 {
 	struct mhp_prefault *pf = &mhp_prefault;
 	unsigned int threads, i;
 
 	mhp_assert_device_hotplug_held();
+	down_write(&pf->sem);
+	pf->onlining_start = pfn;
+	pf->onlining_end = pfn + nr_pages;
+	up_write(&pf->sem);
+
 	if (!pf->armed || pfn < pf->start_pfn ||
 	    pfn >= pf->start_pfn + pf->nr_sections * PAGES_PER_SECTION)
 		return;

@@ -146,7 +146,7 @@ void mhp_node_states_offline(struct zone *zone, unsigned long nr_pages,
 void mhp_online_range(unsigned long start_pfn, unsigned long nr_pages);
 bool mhp_memmap_ready(struct zone *zone, unsigned long start_pfn,
 		      unsigned long nr_pages);
-void mhp_prefault_online(unsigned long pfn);
+void mhp_prefault_online(unsigned long pfn, unsigned long nr_pages);
 void mhp_move_ready_range_to_zone(struct zone *zone, unsigned long start_pfn,
 				  unsigned long nr_pages, int migratetype);
 

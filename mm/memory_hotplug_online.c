@@ -188,7 +188,7 @@ static int mhp_online_pages(unsigned long pfn, unsigned long nr_pages,
 			 !IS_ALIGNED(pfn + nr_pages, PAGES_PER_SECTION)))
 		return -EINVAL;
 
-	mhp_prefault_online(pfn);
+	mhp_prefault_online(pfn, nr_pages);
 	/* Isolated, nobody can allocate the pages before we are done. */
 	if (mhp_memmap_ready(zone, pfn, nr_pages))
 		mhp_move_ready_range_to_zone(zone, pfn, nr_pages,

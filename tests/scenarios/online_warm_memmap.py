@@ -183,3 +183,57 @@ def test_kernel_zone(vm, t):
     # Kernel allocations may now sit in the DIMM: it stays.
     set_auto_online(vm, "offline")
     sane(vm, t)
+
+
+# Run in the guest, one command so that nothing waits on the host. Online
+# the DIMM's last block and fill it with huge pages at once, whose tail
+# struct pages hugetlb_optimize_vmemmap maps read-only: the workers start
+# on that block and walk down the DIMM. Then online blocks from further
+# down, each at once filled with huge pages too: the workers, faster,
+# catch up with the onlining on the way. Then give the huge pages back
+# and offline the blocks (but the last, which the host offlines). Prints
+# the number of huge pages held at the end.
+_HVO = r'''
+echo online_movable > {mem}/memory$1/state || exit 1
+echo 64 > /proc/sys/vm/nr_hugepages
+shift
+n=64
+for b in "$@"; do
+	echo online_movable > {mem}/memory$b/state || exit 1
+	n=$((n + 64))
+	echo $n > /proc/sys/vm/nr_hugepages
+done
+held=$(cat /proc/sys/vm/nr_hugepages)
+echo 0 > /proc/sys/vm/nr_hugepages
+for b in "$@"; do
+	echo offline > {mem}/memory$b/state || exit 2
+done
+echo HELD $held
+'''
+
+
+def test_hugetlb_vmemmap(vm, t):
+    # A worker writes a section's memmap only while no online of it can
+    # begin: otherwise a huge page allocated there, its tail struct pages
+    # mapped read-only, would fault the worker's write (any splat fails
+    # the test). Each round re-arms the workers with a new DIMM, and starts
+    # the onlining further ahead of them.
+    hvo = "/proc/sys/vm/hugetlb_optimize_vmemmap"
+    t.require(vm.run(f"echo 1 > {hvo}")[0] == 0 and vm.read(hvo) == "1",
+              "hugetlb_optimize_vmemmap can be turned on")
+    set_auto_online(vm, "offline")
+    vm.sh("cat > /tmp/hvo.sh <<'HVO_EOF'\n" + _HVO.replace("{mem}", MEM) + "HVO_EOF\n")
+    ahead = (2, 4, 8) if "debug" in vm.kernel else (2, 4, 8, 16, 32, 64)
+    for k in ahead:
+        dev, ids = plug(vm, "16G")
+        t.require(len(ids) == 128, f"{k} ahead: a 16 GiB DIMM shows its 128 blocks offline")
+        order = [ids[-1]] + ids[-1 - k:-1 - k - 12:-1]
+        rc, out = vm.run(f"bash /tmp/hvo.sh {' '.join(str(i) for i in order)}", timeout=600)
+        held = int(out.split("HELD")[-1]) if rc == 0 and "HELD" in out else 0
+        t.ok(rc == 0 and held > 0,
+             f"{k} ahead: 12 blocks online, hold huge pages, give them back and offline",
+             diag=out)
+        vm.run(f"echo offline > {MEM}/memory{ids[-1]}/state")
+        remove(vm, t, dev, ids, f"{k} ahead")
+    vm.sh(f"echo 0 > {hvo}")
+    sane(vm, t)
