@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """Tests of the harness itself, on saved logs (harness/testdata/): how it
 reads KUnit and kselftest results, finds splats and kmemleak reports of
-base code, and prints the benchmark table. `make harness-test` runs them,
-and so does `make check`; they need the base tree (`make tree`) for the
-KUnit parser, nothing else: no kernel, no guest.
+base code, which tests each pass selects, vm.py's pure parts (sizes, QMP
+framing, console scanning), and the benchmark's table and chart.
+tests/lib/lib_test.py tests the helpers scenarios share. `make
+harness-test` runs both, and so does `make check`; they need the base
+tree (`make tree`) for the KUnit parser, nothing else: no kernel, no guest.
 """
 
 import os
@@ -14,8 +16,10 @@ import unittest
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import bench  # noqa: E402
+import console  # noqa: E402
 import ktap  # noqa: E402
 import runtests  # noqa: E402
+import tap  # noqa: E402
 import vm as vmlib  # noqa: E402
 
 
@@ -24,7 +28,7 @@ def data(name):
         return f.read()
 
 
-class FakeResults(runtests.Results):
+class FakeResults(tap.Results):
     """Results keeping its TAP lines in a list, not on stdout."""
 
     def __init__(self):
@@ -67,14 +71,14 @@ class KUnit(unittest.TestCase):
 
     def test_missing_suite_fails_on_ours(self):
         res = results(self)
-        args = type("Args", (), dict(kernel="ours", only="", debug_subset=""))()
+        args = type("Args", (), dict(kernel="ours", only=""))()
         runtests.kunit_layer(res, "[    0.000000] no tests here\n", args)
         self.assertEqual(res.failed, 1)
         self.assertIn("not ok 1 - kunit/memory_hotplug: the suite ran", res.lines)
 
     def test_missing_suite_is_a_note_on_upstream(self):
         res = results(self)
-        args = type("Args", (), dict(kernel="upstream", only="", debug_subset=""))()
+        args = type("Args", (), dict(kernel="upstream", only=""))()
         runtests.kunit_layer(res, "[    0.000000] no tests here\n", args)
         self.assertEqual((res.n, res.failed), (0, 0))
 
@@ -82,7 +86,7 @@ class KUnit(unittest.TestCase):
 class Kselftest(unittest.TestCase):
     def test_program_output(self):
         res = results(self)
-        out = runtests.ProgramOutput(res, "kselftest/memory-hotplug/x.sh")
+        out = tap.ProgramOutput(res, "kselftest/memory-hotplug/x.sh")
         text = data("kselftest_output.txt")
         out.feed(text[:50])             # results arrive in pieces
         out.feed(text[50:])
@@ -122,19 +126,171 @@ class Splats(unittest.TestCase):
             guest.kernel = kernel
             bad = vmlib.VM.splats(None, text + extra)
             self.assertEqual(len(bad), 3)
-            self.assertEqual(len(runtests.reference_lockdep(guest, text + extra, bad)), left)
+            self.assertEqual(len(console.reference_lockdep(guest, text + extra, bad)), left)
         # Another lock cycle is not that report.
         other = text.replace("(mem_hotplug_lock)", "(cpu_hotplug_lock)")
         guest.kernel = "upstream-debug"
         bad = vmlib.VM.splats(None, other)
-        self.assertEqual(runtests.reference_lockdep(guest, other, bad), bad)
+        self.assertEqual(console.reference_lockdep(guest, other, bad), bad)
 
     def test_acpica_parse_op_leak_is_base_code(self):
         first, second = data("kmemleak_acpica.txt").split("unreferenced object")[1:]
-        console = "ACPI Error: AE_NO_MEMORY, While parsing a method"
-        self.assertTrue(runtests.base_acpica_leak(first, console))
-        self.assertFalse(runtests.base_acpica_leak(first, "no error on the console"))
-        self.assertFalse(runtests.base_acpica_leak(second, console))
+        text = "ACPI Error: AE_NO_MEMORY, While parsing a method"
+        self.assertTrue(console.base_acpica_leak(first, text))
+        self.assertFalse(console.base_acpica_leak(first, "no error on the console"))
+        self.assertFalse(console.base_acpica_leak(second, text))
+
+
+class Tap(unittest.TestCase):
+    def test_closing_line_stands_alone_after_the_duration(self):
+        res = results(self)
+        res.result(True, "a")
+        res.result(False, "b", diag="why")
+        res.result(True, "c", skip="not here")
+        self.assertEqual(res.finish("make check took 55 min 18 s"), 1)
+        self.assertEqual(res.lines[-4:], ["1..3", "# failed: b", "# make check took 55 min 18 s",
+                                          "1 passed, 1 failed, 1 skipped"])
+
+    def test_require_stops_the_function(self):
+        res = results(self)
+        t = tap.Checker(res, "scenario/x/y")
+        self.assertTrue(t.require(True, "fine"))
+        with self.assertRaises(tap.Stop):
+            t.require(False, "broken")
+        self.assertEqual(res.lines[-1], "not ok 2 - scenario/x/y: broken")
+
+    def test_duration_from_check_start(self):
+        os.environ["CHECK_START"] = str(int(runtests.time.time()) - 125)
+        try:
+            self.assertRegex(runtests.duration(), r"^make check took 2 min [56] s$")
+        finally:
+            del os.environ["CHECK_START"]
+        self.assertIsNone(runtests.duration())
+
+
+class Known(unittest.TestCase):
+    def test_each_defect_says_kernels_evidence_and_handling(self):
+        for k in console.KNOWN.values():
+            self.assertTrue(k.kernels and k.shows and k.evidence and k.handling, k.key)
+
+    def test_kernels_match_variants(self):
+        ref = console.KNOWN["reference-lockdep-kn-active"]
+        self.assertTrue(ref.applies("upstream") and ref.applies("upstream-debug"))
+        self.assertFalse(ref.applies("ours-debug"))
+        prt = console.KNOWN["acpica-prt-loop-timeout"]
+        self.assertTrue(prt.applies("ours-debug") and not prt.applies("ours"))
+
+
+class Selection(unittest.TestCase):
+    """Which tests each pass runs: --only, then in the debug pass the
+    declarations (or --debug-only)."""
+
+    def args(self, only="", debug_pass=False, debug_only=""):
+        return runtests.argparse.Namespace(only=only, debug_pass=debug_pass,
+                                           debug_only=debug_only)
+
+    def test_normal_pass_runs_everything_only_picks(self):
+        self.assertTrue(runtests.selected(self.args(), "scenario/a/b", False))
+        self.assertFalse(runtests.selected(self.args(only="x,y"), "scenario/a/b", True))
+        self.assertTrue(runtests.selected(self.args(only="x,a/"), "scenario/a/b", False))
+
+    def test_debug_pass_runs_what_is_declared(self):
+        a = self.args(debug_pass=True)
+        self.assertTrue(runtests.selected(a, "kunit/s: c", True))
+        self.assertFalse(runtests.selected(a, "base/mem-on-off-test.sh", False))
+        self.assertFalse(runtests.selected(self.args(only="zz", debug_pass=True), "kunit/s", True))
+
+    def test_debug_only_overrides_the_declarations(self):
+        a = self.args(debug_pass=True, debug_only="race_,kunit/")
+        self.assertTrue(runtests.selected(a, "scenario/race_hotplug/x", False))
+        self.assertFalse(runtests.selected(a, "scenario/virtio_mem/x", True))
+
+    def test_debug_declared(self):
+        every = type("M", (), dict(DEBUG=True))
+        some = type("M", (), dict(DEBUG=["every_cpu"]))
+        self.assertTrue(runtests.debug_declared(every, "anything"))
+        self.assertTrue(runtests.debug_declared(some, "every_cpu"))
+        self.assertFalse(runtests.debug_declared(some, "every_cpu_but"))
+        self.assertFalse(runtests.debug_declared(object(), "every_cpu"))
+
+    def test_scenario_files_declare_well(self):
+        """Every scenario file loads without a guest; its DEBUG, if any, is
+        True or a list of case names; its REQUIRES, if any, a kernel."""
+        files = runtests.scenario_files()
+        self.assertTrue(files)
+        for base, mod, cases in files:
+            self.assertTrue(cases, f"{base}: no test_ function")
+            debug = getattr(mod, "DEBUG", False)
+            self.assertTrue(debug is True or debug is False or (
+                isinstance(debug, list) and all(isinstance(c, str) for c in debug)), base)
+            self.assertIn(getattr(mod, "REQUIRES", "ours"), ("ours", "upstream"), base)
+
+
+class VMPure(unittest.TestCase):
+    """vm.py's parts that need no QEMU."""
+
+    def test_parse_size(self):
+        self.assertEqual(vmlib.parse_size("512M"), 512 << 20)
+        self.assertEqual(vmlib.parse_size("1G"), 1 << 30)
+        self.assertEqual(vmlib.parse_size(" 1.5g "), 3 << 29)
+        self.assertEqual(vmlib.parse_size("4k"), 4096)
+        self.assertEqual(vmlib.parse_size(1073741824), 1 << 30)
+        self.assertEqual(vmlib.parse_size("2T"), 2 << 40)
+        with self.assertRaises(ValueError):
+            vmlib.parse_size("lots")
+
+    def test_qmp_message(self):
+        self.assertEqual(vmlib.qmp_message("qmp_capabilities"),
+                         b'{"execute": "qmp_capabilities"}\n')
+        msg = vmlib.qmp_message("device_del", id="dimm1")
+        self.assertTrue(msg.endswith(b"\n") and msg.count(b"\n") == 1)
+        self.assertEqual(vmlib.json.loads(msg), {"execute": "device_del",
+                                                 "arguments": {"id": "dimm1"}})
+
+    def test_qmp_split_waits_for_a_whole_line(self):
+        self.assertEqual(vmlib.qmp_split(b'{"return": {}'), (None, b'{"return": {}'))
+        msg, rest = vmlib.qmp_split(b'{"return": {}}\r\n{"event": "X"')
+        self.assertEqual((msg, rest), ({"return": {}}, b'{"event": "X"'))
+
+    def test_qmp_reply(self):
+        events = []
+        self.assertIsNone(vmlib.qmp_reply({"event": "DEVICE_DELETED"}, "device_del", events))
+        self.assertEqual(events, [{"event": "DEVICE_DELETED"}])
+        self.assertEqual(vmlib.qmp_reply({"return": []}, "query-memory-devices", events), ([],))
+        with self.assertRaisesRegex(vmlib.VMError, "QMP device_add: no slot"):
+            vmlib.qmp_reply({"error": {"desc": "no slot"}}, "device_add", events)
+
+    def test_console_scanning(self):
+        guest = vmlib.VM.__new__(vmlib.VM)
+        guest.rundir = tempfile.mkdtemp()
+        self.addCleanup(lambda: (os.unlink(os.path.join(guest.rundir, "console.log")),
+                                 os.rmdir(guest.rundir)))
+        guest._console_pos = 0
+        with open(os.path.join(guest.rundir, "console.log"), "w") as f:
+            f.write("[ 1.0] fine\n[ 2.0] WARNING: CPU: 1 PID: 5 at x\n")
+        self.assertEqual(guest.splats(), ["[ 2.0] WARNING: CPU: 1 PID: 5 at x"])
+        self.assertEqual(guest.splats(), [])        # only what is new
+        with open(os.path.join(guest.rundir, "console.log"), "a") as f:
+            f.write("[ 3.0] Call Trace:\n")
+        self.assertEqual(guest.new_console(), "[ 3.0] Call Trace:\n")
+        self.assertIn("    | [ 3.0] Call Trace:", guest.console_tail(1))
+
+    def test_machine_options(self):
+        """The QEMU command line a VM's shape gives (no kernel needed)."""
+        guest = vmlib.VM(kernel="ours-debug", numa=["2G", 0], dimms=[("1G", 1)],
+                         virtio_mem=[dict(id="vmem0", size="1G", requested="256M")],
+                         accel="tcg", name="t")
+        old = vmlib.kernel_paths
+        vmlib.kernel_paths = lambda kernel: ("/k/bzImage", "/k/modules")
+        try:
+            args = " ".join(guest.command_line())
+        finally:
+            vmlib.kernel_paths = old
+        self.assertIn("-m 2048M,slots=16,maxmem=65536M", args)
+        self.assertIn("-numa node,nodeid=0,memdev=ram0,cpus=0-1 -numa node,nodeid=1", args)
+        self.assertIn("pc-dimm,id=boot-dimm0,memdev=mem-boot-dimm0,node=1", args)
+        self.assertIn("requested-size=268435456", args)
+        self.assertIn("acpi=noirq", args)           # console.KNOWN: debug kernels only
 
 
 class BenchTable(unittest.TestCase):

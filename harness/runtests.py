@@ -10,186 +10,42 @@ Layers, in order:
              dict), then runs its test_* functions, which drive QEMU over QMP
              and assert on what the guest shows
 
-After each test the guest's console is searched for kernel splats (vm.SPLAT);
-one is a failure. With --debug-only, the tests it names run a second time on
-the debug build of the same kernel (lockdep, KASAN, kmemleak, hung-task,
-fault injection), their names prefixed "debug: ", and a kmemleak report
-counts as a failure. The last line is 'N passed, N failed, N skipped' over
-both passes; the exit status is 1 if anything failed.
+After each test the guest's console is checked (console.py). With --debug,
+the debug pass follows: the tests that declare it (every KUnit case and
+kselftest, and the scenario cases each file names in its DEBUG) run a
+second time on the debug build of the same kernel (lockdep, KASAN,
+kmemleak, hung-task, fault injection), their names prefixed "debug: ";
+--debug-only picks them by name instead. The last line is
+'N passed, N failed, N skipped' over both passes; the exit status is 1 if
+anything failed. --list prints which tests each pass would run, and boots
+nothing.
+
+The TAP stream and the test object are tap.py's; the console checks and
+the known defects of the base kernel are console.py's.
 """
 
 import argparse
 import glob
 import importlib.util
 import os
-import re
 import signal
 import subprocess
 import sys
 import time
 import traceback
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tests"))
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+# The helpers scenarios share (from guest import ...), in tests/lib.
+sys.path.insert(0, os.path.join(os.path.dirname(HERE), "tests", "lib"))
+sys.path.insert(0, os.path.join(os.path.dirname(HERE), "tests"))
 import ktap  # noqa: E402
 import vm as vmlib  # noqa: E402
+from console import early_splat_note, health, leak_check  # noqa: E402
+from tap import Checker, ProgramOutput, Results, Stop  # noqa: E402
 
 TOP = vmlib.TOP
 BUILD = vmlib.BUILD
-
-
-class Results:
-    """Numbered TAP output, a full log, and the final tally."""
-
-    def __init__(self, log_path):
-        self.n = self.passed = self.failed = self.skipped = 0
-        self.failures = []
-        self.prefix = ""
-        self.log = open(log_path, "w")
-        self.emit("TAP version 13")
-
-    def emit(self, line):
-        print(line, flush=True)
-        self.log.write(line + "\n")
-        self.log.flush()
-
-    def note(self, text):
-        for line in str(text).rstrip("\n").splitlines():
-            self.emit("# " + line)
-
-    def result(self, ok, name, skip=None, diag=None):
-        self.n += 1
-        name = self.prefix + name
-        if skip is not None:
-            self.skipped += 1
-            self.emit(f"ok {self.n} - {name} # SKIP {skip}")
-            return True
-        if ok:
-            self.passed += 1
-            self.emit(f"ok {self.n} - {name}")
-        else:
-            self.failed += 1
-            self.failures.append(name)
-            self.emit(f"not ok {self.n} - {name}")
-            if diag:
-                self.note(diag)
-        return bool(ok)
-
-    def finish(self):
-        self.emit(f"1..{self.n}")
-        for name in self.failures:
-            self.emit(f"# failed: {name}")
-        line = f"{self.passed} passed, {self.failed} failed"
-        if self.skipped:
-            line += f", {self.skipped} skipped"
-        self.emit(line)
-        return 1 if self.failed or not self.n else 0
-
-
-class Stop(Exception):
-    """Raised by Checker.require(): the rest of the test cannot run."""
-
-
-class Checker:
-    """What a scenario function asserts with: t.ok(), t.eq(), t.skip(), and
-    t.require() for a check the rest of the test depends on."""
-
-    def __init__(self, results, prefix):
-        self.results = results
-        self.prefix = prefix
-
-    def ok(self, cond, desc, diag=None):
-        return self.results.result(cond, f"{self.prefix}: {desc}", diag=diag)
-
-    def eq(self, got, want, desc):
-        return self.ok(got == want, desc, diag=f"got:  {got!r}\nwant: {want!r}")
-
-    def require(self, cond, desc, diag=None):
-        """t.ok(), and on failure end the test function there (the next
-        test of the file still runs)."""
-        if not self.ok(cond, desc, diag=diag):
-            raise Stop(desc)
-        return True
-
-    def skip(self, desc, reason):
-        self.results.result(True, f"{self.prefix}: {desc}", skip=reason)
-
-    def note(self, text):
-        self.results.note(text)
-
-
-# A lockdep report of the reference kernel's own (KERNEL=upstream, debug
-# flavour; scenario/race_hotplug, 2026-12-02): 6.12 deletes the memory block
-# devices of a removed range under mem_hotplug_lock, which makes kernfs wait
-# for the writers of their state files, and such a writer takes
-# mem_hotplug_lock to offline. The two never meet (both need
-# device_hotplug_lock, which the writer only tries), but lockdep cannot see
-# that. Ours deletes the devices outside mem_hotplug_lock. Noted, not failed.
-REFERENCE_LOCKDEP = ("possible circular locking dependency", "(mem_hotplug_lock)",
-                     "kn->active", "remove_memory_block_devices")
-
-
-def reference_lockdep(vm, text, bad):
-    """bad less the two splat lines (the report's title and its Call Trace)
-    of REFERENCE_LOCKDEP when vm runs the reference kernel and text holds
-    that report; lockdep reports once per boot."""
-    start = text.find(REFERENCE_LOCKDEP[0])
-    if not vm.kernel.startswith("upstream") or start < 0:
-        return bad
-    report = text[start:text.find("Call Trace:", start)]
-    if not all(k in report for k in REFERENCE_LOCKDEP):
-        return bad
-    title = next(i for i, line in enumerate(bad) if REFERENCE_LOCKDEP[0] in line)
-    trace = next((i for i, line in enumerate(bad) if i > title and "Call Trace:" in line), None)
-    return [line for i, line in enumerate(bad) if i not in (title, trace)]
-
-
-def health(results, vm, name):
-    """A failure for every kernel splat the console gained since last time
-    (but see reference_lockdep())."""
-    text = vm.new_console()
-    bad = vm.splats(text)
-    kept = reference_lockdep(vm, text, bad)
-    if kept != bad:
-        results.note(f"{name}: the reference kernel's lockdep report of mem_hotplug_lock "
-                     "against kn->active (base code, cannot deadlock; see runtests.py)")
-    bad = kept
-    if bad:
-        results.result(False, f"{name}: kernel log clean",
-                       diag="\n".join(bad[:20]) + f"\n(console: {vm.rundir}/console.log)")
-    return not bad
-
-
-ALLOCATOR = re.compile(r"(__)?(kmem_cache_alloc|kmalloc|kzalloc|acpi_os_allocate)")
-
-
-def base_acpica_leak(report, console):
-    """True for a leak of ACPICA's own parser: a parse op allocated by
-    acpi_ps_alloc_op() and left behind when a control method failed for
-    lack of memory (only fault injection makes one fail). Base code, not
-    ours: such a report is noted, not failed, once the console shows the
-    AE_NO_MEMORY that caused it."""
-    frames = [f.split("+")[0] for f in report.split("backtrace", 1)[-1].split()
-              if "+0x" in f]
-    frames = [f for f in frames if not ALLOCATOR.match(f)]
-    return bool(frames) and frames[0] == "acpi_ps_alloc_op" and "AE_NO_MEMORY" in console
-
-
-def leak_check(results, vm, name):
-    """On a kmemleak kernel (FLAVOUR=debug): scan now and fail on any report
-    (but see base_acpica_leak())."""
-    rc, out = vm.run("k=/sys/kernel/debug/kmemleak; [ -e $k ] || exit 4; "
-                     "echo scan > $k; echo scan > $k; cat $k", timeout=600)
-    if rc != 4:
-        reports = ["unreferenced object" + r for r in out.split("unreferenced object")[1:]]
-        console = vm.console()
-        base = [r for r in reports if base_acpica_leak(r, console)]
-        leaks = [r for r in reports if r not in base]
-        if base:
-            results.note(f"{name}: {len(base)} kmemleak report(s) of ACPICA parse ops left "
-                         "by a control method that failed with AE_NO_MEMORY (base code)")
-        results.result(rc == 0 and not leaks, f"{name}: kmemleak finds no leak",
-                       diag="\n".join(("".join(leaks) or out).splitlines()[:40]))
 
 
 def base_tree():
@@ -210,10 +66,10 @@ def kunit_layer(results, console, args):
     cases = ktap.kunit_cases(ktap.load_parser(base_tree()), console)
     for suite, case, status, detail in cases:
         name = f"kunit/{suite}: {case}"
-        if selected(args, name):
+        if selected(args, name, debug=True):
             results.result(status == "ok", name, skip=detail if status == "skip" else None,
                            diag=detail)
-    if args.kernel == "ours" and selected(args, f"kunit/{OUR_SUITE}"):
+    if args.kernel == "ours" and selected(args, f"kunit/{OUR_SUITE}", debug=True):
         results.result(any(suite == OUR_SUITE for suite, _, _, _ in cases),
                        f"kunit/{OUR_SUITE}: the suite ran",
                        diag="no KUnit results of it on the console: is "
@@ -223,40 +79,6 @@ def kunit_layer(results, console, args):
 
 
 # ---- kselftest and the base's own selftest -------------------------------
-
-KTAP_RESULT = re.compile(r"^(not )?ok \d+ (.*?)(?:\s+#\s*(SKIP|skip|XFAIL|TODO)\b\s*(.*))?$")
-
-
-class ProgramOutput:
-    """Turns a guest program's streamed output into results as lines come:
-    each KTAP 'ok'/'not ok' line at the top level is one result."""
-
-    def __init__(self, results, name):
-        self.results = results
-        self.name = name
-        self.partial = ""
-        self.recent = []
-        self.seen = self.failed = 0
-
-    def feed(self, chunk):
-        lines = (self.partial + chunk).split("\n")
-        self.partial = lines.pop()
-        for line in lines:
-            self.line(line)
-
-    def line(self, line):
-        self.results.log.write(f"{self.name}| {line}\n")
-        m = KTAP_RESULT.match(line)
-        if not m:
-            self.recent = (self.recent + [line])[-12:]
-            return
-        self.seen += 1
-        skip = (m.group(4) or "skipped") if m.group(3) in ("SKIP", "skip") else None
-        if not self.results.result(not m.group(1), f"{self.name}: {m.group(2)}", skip=skip,
-                                   diag="\n".join(self.recent)):
-            self.failed += 1
-        self.recent = []
-
 
 def run_program(results, vm, name, script, timeout):
     """Run one guest program; its KTAP results count, else its exit status."""
@@ -286,14 +108,6 @@ def kselftest_programs():
         return [tuple(line.strip().split(":", 1)) for line in f if ":" in line]
 
 
-def early_splat_note(results, vm):
-    """Say so when vm.start() threw away a boot that splatted in base code."""
-    if vm.early_splats:
-        results.note(f"{os.path.basename(vm.rundir)}: first boot splatted before SMP bring-up, before any "
-                     f"memory hotplug code: booted again ({vm.early_splats[0].strip()}; "
-                     f"console: {vm.rundir}/console.early-splat.log)")
-
-
 def guest_layers(results, args):
     """One guest for KUnit, the kselftests and the base's selftest: 2 GiB of
     boot memory and two 1 GiB DIMMs present at boot, whose blocks the
@@ -314,7 +128,7 @@ def guest_layers(results, args):
         install = os.path.join(BUILD, "kselftest/install")
         for coll, prog in kselftest_programs() if "kselftest" in args.layers else ():
             name = f"kselftest/{coll}/{prog}"
-            if not selected(args, name):
+            if not selected(args, name, debug=True):
                 continue
             run_program(results, vm, name,
                         f"cd {install}/{coll} && {getattr(args, 'guest_env', '')}exec ./{prog}",
@@ -322,7 +136,7 @@ def guest_layers(results, args):
             if not vm.alive():
                 return
         name = "base/mem-on-off-test.sh"
-        if "base" in args.layers and selected(args, name):
+        if "base" in args.layers and selected(args, name, debug=False):
             run_program(results, vm, name,
                         f"exec bash {base_tree()}/tools/testing/selftests/memory-hotplug/"
                         "mem-on-off-test.sh", args.timeout)
@@ -334,18 +148,35 @@ def guest_layers(results, args):
 
 # ---- host-driven scenarios -----------------------------------------------
 
-def scenario_layer(results, args):
+def scenario_files():
+    """(file name, module, [(case, function)] in file order) of every
+    tests/scenarios/*.py: a case is a test_* function without its prefix."""
+    files = []
     for path in sorted(glob.glob(os.path.join(TOP, "tests/scenarios/*.py"))):
         base = os.path.basename(path)[:-3]
         spec = importlib.util.spec_from_file_location(f"scenario_{base}", path)
         mod = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(mod)
-        tests = [(n, f) for n, f in vars(mod).items()
-                 if n.startswith("test_") and callable(f)
-                 and selected(args, f"scenario/{base}/{n[5:]}")]
+        tests = [(n[5:], f) for n, f in vars(mod).items()
+                 if n.startswith("test_") and callable(f)]
+        tests.sort(key=lambda nf: nf[1].__code__.co_firstlineno)
+        files.append((base, mod, tests))
+    return files
+
+
+def debug_declared(mod, case):
+    """Whether a scenario file puts case in the debug pass: DEBUG = True
+    (every case of the file), a list of case names, or none (no DEBUG)."""
+    debug = getattr(mod, "DEBUG", False)
+    return debug is True or (isinstance(debug, (list, tuple)) and case in debug)
+
+
+def scenario_layer(results, args):
+    for base, mod, cases in scenario_files():
+        tests = [(f"test_{c}", f) for c, f in cases
+                 if selected(args, f"scenario/{base}/{c}", debug_declared(mod, c))]
         if not tests:
             continue
-        tests.sort(key=lambda nf: nf[1].__code__.co_firstlineno)
         need = getattr(mod, "REQUIRES", None)
         if need and need != args.kernel:
             for n, _ in tests:
@@ -390,10 +221,22 @@ def run_scenario_file(results, args, base, mod, tests):
             vm.poweroff()
 
 
-def selected(args, name):
+# Layers whose every test runs in the debug pass too; scenario files say
+# it themselves (DEBUG), the base's selftest never does.
+DEBUG_LAYERS = ("kunit", "kselftest")
+
+
+def selected(args, name, debug):
+    """Whether test name runs in this pass: it matches --only, and in the
+    debug pass it matches --debug-only or, without that, its layer or
+    scenario file declares it (debug)."""
     def match(words):
-        return not words or any(p in name for p in words.split(","))
-    return match(args.only) and match(getattr(args, "debug_subset", ""))
+        return any(p in name for p in words.split(","))
+    if args.only and not match(args.only):
+        return False
+    if not getattr(args, "debug_pass", False):
+        return True
+    return match(args.debug_only) if args.debug_only else debug
 
 
 def start_debug_build(args):
@@ -438,26 +281,64 @@ def wait_debug_build(results, stem):
 
 
 def debug_pass(results, args):
-    """The --debug-only tests again, on the debug build of the same kernel."""
+    """The declared (or --debug-only) tests again, on the debug build of
+    the same kernel."""
     dargs = argparse.Namespace(**vars(args))
     dargs.flavour = "debug"
     dargs.variant = f"{args.kernel}-debug"
-    dargs.debug_subset = args.debug_only
+    dargs.debug_pass = True
     # KASAN and lockdep under TCG: programs run many times slower.
     dargs.timeout = max(args.timeout, 1500)
     # The race scenario's own duration there (its setup and wind-down on
     # KASAN take minutes on their own): DEBUG_RACE_SECONDS, 30 by default.
     os.environ["RACE_SECONDS"] = os.environ.get("DEBUG_RACE_SECONDS", "30")
-    # fuzz_writes' 72,000 writes take 107 s there (3 s on the normal
+    # fuzz_writes' 72,000 writes take minutes there (seconds on the normal
     # kernel): one value in DEBUG_FUZZ_STRIDE (4) of its big classes.
     dargs.guest_env = f"MHP_FUZZ_STRIDE={int(os.environ.get('DEBUG_FUZZ_STRIDE', '4'))} "
     results.prefix = "debug: "
-    results.note(f"debug pass: {dargs.variant}, tests matching {args.debug_only}")
+    results.note(f"debug pass: {dargs.variant}, "
+                 + (f"tests matching {args.debug_only}" if args.debug_only else
+                    "the tests declared for it (" + ", ".join(DEBUG_LAYERS)
+                    + ", the scenarios' DEBUG)"))
     if set(args.layers) & {"kunit", "kselftest", "base"}:
         guest_layers(results, dargs)
     if "scenario" in args.layers:
         scenario_layer(results, dargs)
     results.prefix = ""
+
+
+def list_tests(args):
+    """Print the scenario tests of each pass, and which layers run whole;
+    boot nothing. A DEBUG list naming no case of its file is warned about
+    (a case still to come from another branch, or a typo)."""
+    dargs = argparse.Namespace(**vars(args), debug_pass=True)
+    for layer in ("kunit", "kselftest", "base"):
+        if layer in args.layers:
+            both = args.debug and selected(dargs, f"{layer}/", layer in DEBUG_LAYERS)
+            print(f"{layer}/*\t{'normal, debug' if both else 'normal'}")
+    for base, mod, cases in scenario_files() if "scenario" in args.layers else ():
+        for c, _ in cases:
+            name = f"scenario/{base}/{c}"
+            passes = [p for p, a, d in (("normal", args, False),
+                                        ("debug", dargs, debug_declared(mod, c)))
+                      if (p == "normal" or args.debug) and selected(a, name, d)]
+            if passes:
+                print(f"{name}\t{', '.join(passes)}")
+        debug = getattr(mod, "DEBUG", False)
+        if isinstance(debug, (list, tuple)):
+            for c in sorted(set(debug) - {c for c, _ in cases}):
+                print(f"warning: tests/scenarios/{base}.py: DEBUG names {c!r}, "
+                      "which is no test_ function of the file", file=sys.stderr)
+    return 0
+
+
+def duration():
+    """How long make check has run (CHECK_START, set by the Makefile), or None."""
+    try:
+        secs = int(time.time()) - int(os.environ["CHECK_START"])
+    except (KeyError, ValueError):
+        return None
+    return f"make check took {secs // 60} min {secs % 60} s"
 
 
 def main():
@@ -469,18 +350,26 @@ def main():
     ap.add_argument("--layers", default="kunit,kselftest,base,scenario")
     ap.add_argument("--timeout", type=int, default=600,
                     help="seconds one kselftest program may take")
+    ap.add_argument("--debug", action="store_true",
+                    help="then run the tests declared for it again on the debug build")
     ap.add_argument("--debug-only", default="",
-                    help="comma-separated substrings: run these tests again on the debug build")
+                    help="with --debug: comma-separated substrings of the test names "
+                         "to run there instead of the declared ones")
     ap.add_argument("--debug-build", action="store_true",
                     help="build the debug kernel in the background during the normal pass")
+    ap.add_argument("--list", action="store_true",
+                    help="print the tests each pass would run; boot nothing")
     args = ap.parse_args()
     args.variant = args.kernel + (f"-{args.flavour}" if args.flavour else "")
+    args.layers = args.layers.split(",")
+    args.debug = args.debug or bool(args.debug_only)
+    if args.list:
+        sys.exit(list_tests(args))
     os.makedirs(os.path.join(BUILD, "logs"), exist_ok=True)
     results = Results(os.path.join(BUILD, "logs", f"check-{args.variant}.tap"))
     results.note(f"kernel under test: {args.variant}")
-    args.layers = args.layers.split(",")
     builder = None
-    debug = bool(args.debug_only and not args.flavour)
+    debug = args.debug and not args.flavour
     if debug and args.debug_build:
         builder = start_debug_build(args)
     try:
@@ -499,7 +388,7 @@ def main():
         if pid:
             os.killpg(pid, signal.SIGTERM)
         raise
-    sys.exit(results.finish())
+    sys.exit(results.finish(duration()))
 
 
 if __name__ == "__main__":

@@ -25,6 +25,8 @@ import socket
 import subprocess
 import time
 
+from console import KNOWN
+
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BUILD = os.environ.get("BUILD", os.path.join(TOP, "build"))
 
@@ -46,13 +48,9 @@ SMP_UP = re.compile(r"smp: Brought up \d+ nodes?, \d+ CPUs?")
 
 
 def early_boot_splats(text):
-    """Splat lines of a console printed before SMP_UP: base code only.
-
-    The debug kernel under TCG now and then reports a KASAN wild access in
-    an interrupt's spinlock while the boot CPU is still in early setup (seen
-    at 0.007 s and 1.03 s, on both kernels, never twice in a row). Such a
-    boot says nothing about our code; start() boots again once.
-    """
+    """Splat lines of a console printed before SMP_UP: base code only
+    (console.KNOWN['early-boot-kasan']). Such a boot says nothing about our
+    code; start() boots again once."""
     m = SMP_UP.search(text)
     return [line for line in text[:m.start()].splitlines() if SPLAT.search(line)] if m else []
 
@@ -72,6 +70,36 @@ def parse_size(text):
     if text and text[-1].upper() in units:
         return int(float(text[:-1]) * units[text[-1].upper()])
     return int(text)
+
+
+def qmp_message(command, **arguments):
+    """The bytes of one QMP command: a JSON object and a newline."""
+    msg = {"execute": command}
+    if arguments:
+        msg["arguments"] = arguments
+    return json.dumps(msg).encode() + b"\n"
+
+
+def qmp_split(buf):
+    """(the first complete QMP message of buf as a dict, the rest of buf),
+    or (None, buf) while no line is complete."""
+    if b"\n" not in buf:
+        return None, buf
+    line, _, rest = buf.partition(b"\n")
+    return json.loads(line), rest
+
+
+def qmp_reply(reply, command, events):
+    """What one message read after command means: an event is appended to
+    events (None: keep reading), an error raises VMError, a return is the
+    result, wrapped in a 1-tuple (a result may itself be None or empty)."""
+    if "event" in reply:
+        events.append(reply)
+    elif "error" in reply:
+        raise VMError(f"QMP {command}: {reply['error'].get('desc')}")
+    elif "return" in reply:
+        return (reply["return"],)
+    return None
 
 
 def _die_with_parent():
@@ -219,12 +247,9 @@ class VM:
             # KASAN, kmemleak and lockdep under TCG: ACPI's AML at boot has
             # been seen to starve RCU past the default 21 s stall warning.
             cmdline.append("rcupdate.rcu_cpu_stall_timeout=120")
-            # That kernel needs more than ACPICA's 30 s loop limit for the
-            # PCI _PRT method of QEMU's pc machine: the method is aborted,
-            # INTx devices (virtio-mem-pci has no MSI-X) get no GSI and their
-            # interrupts may never arrive. acpi=noirq routes PCI interrupts
-            # by the BIOS's $PIR table instead; ACPI itself (SCI, hotplug
-            # events, PNP0C80) is unchanged.
+            # console.KNOWN['acpica-prt-loop-timeout']: acpi=noirq routes
+            # PCI interrupts by the BIOS's $PIR table; ACPI itself (SCI,
+            # hotplug events, PNP0C80) is unchanged.
             cmdline.append("acpi=noirq")
         if self.append:
             cmdline.append(self.append)
@@ -300,7 +325,8 @@ class VM:
         splat lines in early_splats) and the guest boots again, once.
         """
         self._boot()
-        self.early_splats = early_boot_splats(self.console())
+        self.early_splats = (early_boot_splats(self.console())
+                             if KNOWN["early-boot-kasan"].applies(self.kernel) else [])
         if self.early_splats:
             self.stop()
             os.replace(os.path.join(self.rundir, "console.log"),
@@ -477,26 +503,20 @@ class VM:
 
     def _qmp_read(self, timeout=30):
         deadline = time.monotonic() + timeout
-        while b"\n" not in self._qmp_buf:
+        while True:
+            msg, self._qmp_buf = qmp_split(self._qmp_buf)
+            if msg is not None:
+                return msg
             self._qmp_buf += self._recv(self.qmp_sock, deadline, "QMP",
                                         "QEMU did not answer on QMP")
-        line, _, self._qmp_buf = self._qmp_buf.partition(b"\n")
-        return json.loads(line)
 
     def qmp(self, command, **arguments):
         """Execute a QMP command; return its result or raise VMError."""
-        msg = {"execute": command}
-        if arguments:
-            msg["arguments"] = arguments
-        self.qmp_sock.sendall(json.dumps(msg).encode() + b"\n")
+        self.qmp_sock.sendall(qmp_message(command, **arguments))
         while True:
-            reply = self._qmp_read()
-            if "event" in reply:
-                self.events.append(reply)
-            elif "error" in reply:
-                raise VMError(f"QMP {command}: {reply['error'].get('desc')}")
-            elif "return" in reply:
-                return reply["return"]
+            result = qmp_reply(self._qmp_read(), command, self.events)
+            if result is not None:
+                return result[0]
 
     def wait_event(self, name, timeout=60, **data):
         """Wait for a QMP event whose data has the given items; return it or None."""
