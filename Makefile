@@ -5,13 +5,21 @@ KERNEL ?= ours
 FLAVOUR ?=
 VARIANT := $(KERNEL)$(if $(FLAVOUR),-$(FLAVOUR))
 ONLY ?=
-# Tests that make check runs a second time, on the debug build (lockdep,
-# KASAN, kmemleak, hung-task, fault injection), after every layer ran on
-# the normal one. DEBUG_ONLY= (empty) leaves that pass out; a list of
-# test-name substrings runs a chosen subset there.
-DEBUG_SET := kunit/,kselftest/,scenario/acpi_dimm/,scenario/acpi_unplug_refused/,scenario/virtio_mem/,scenario/memmap_on_memory/,scenario/numa_,scenario/race_,scenario/fault_,scenario/online_warm_memmap/every_cpu,scenario/online_warm_memmap/removed_while_written,scenario/online_warm_memmap/hugetlb_vmemmap
-DEBUG_ONLY ?= $(DEBUG_SET)
+# make check's debug pass runs tests a second time on the debug build
+# (lockdep, KASAN, kmemleak, hung-task, fault injection): every KUnit case
+# and kselftest, and what each scenario file declares (DEBUG = True, or a
+# list of its cases). DEBUG_ONLY= (empty) leaves the pass out; a list of
+# test-name substrings runs those tests there instead (docs/debug-pass.md).
+ifeq ($(origin DEBUG_ONLY),undefined)
+DEBUG_ARGS := --debug
+else
+DEBUG_ARGS := $(if $(DEBUG_ONLY),--debug --debug-only '$(DEBUG_ONLY)')
+endif
 export BUILD := $(CURDIR)/build
+# make check says how long it took, from here.
+ifneq ($(filter check,$(MAKECMDGOALS)),)
+export CHECK_START := $(shell date +%s)
+endif
 
 ifeq ($(filter $(KERNEL),ours upstream),)
 $(error unknown KERNEL=$(KERNEL): use KERNEL=ours (this tree) or KERNEL=upstream (the base))
@@ -70,22 +78,22 @@ check: debug-kernel-background lint harness-test series-apply check-tests
 # make check starts the debug kernel's build first, at nice 19, so that it
 # has what lint, the series and the normal build leave of the CPU too.
 debug-kernel-background: tree
-	@$(if $(DEBUG_ONLY),$(if $(FLAVOUR),,harness/kernel.sh $(KERNEL)-debug --background))
+	@$(if $(DEBUG_ARGS),$(if $(FLAVOUR),,harness/kernel.sh $(KERNEL)-debug --background))
 
 # The harness's own tests (KTAP reading, splat scan, bench table) on the
 # saved logs of harness/testdata; the KUnit parser comes from the base tree.
 harness-test: tree
 	@python3 harness/harness_test.py
 
-# Every test layer, then the DEBUG_ONLY tests (if any) again on the debug
-# build: one TAP stream and one closing line. The fault injection scenario
-# makes FAULT_ATTEMPTS (2) attempts per path there (README: why not more).
-# The debug kernel builds in the background (nice 19) during the normal pass
-# (make check started it before lint).
+# Every test layer, then the debug pass (if any): one TAP stream, the
+# duration, one closing line. The fault injection scenario makes
+# FAULT_ATTEMPTS (2) attempts per path there (docs/debug-pass.md: why not
+# more). The debug kernel builds in the background (nice 19) during the
+# normal pass (make check started it before lint).
 check-tests: kernel selftests
 	@FAULT_ATTEMPTS=$${FAULT_ATTEMPTS:-2} RACE_SECONDS=$${RACE_SECONDS:-60} \
 		harness/runtests.py --kernel $(KERNEL) --flavour '$(FLAVOUR)' --only '$(ONLY)' \
-		--debug-only '$(DEBUG_ONLY)' --debug-build
+		$(DEBUG_ARGS) --debug-build
 
 # Every in-tree user of our headers (configs/callers.config) must compile
 # and link against them.

@@ -2,6 +2,7 @@
 
 from guest import blocks, block_size, meminfo, online, set_auto_online, wait_for
 
+DEBUG = True
 VM = dict(mem="2G")
 
 

@@ -7,6 +7,7 @@ beside it still ejects."""
 from guest import (block_table, meminfo, pin_unmovable, plug, sane, set_auto_online,
                    settle, online, unpin, wait_for, blocks)
 
+DEBUG = True
 VM = dict(mem="2G")
 
 OST_EJECT = 3          # _OST source event: eject request

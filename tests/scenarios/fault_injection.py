@@ -65,6 +65,7 @@ import time
 import vm as vmlib
 from guest import MEM, wait_for
 
+DEBUG = True
 VM = dict(mem="2G", numa=["2G", 0],
           virtio_mem=[dict(id="vmem0", size="1G", node=0, requested=0)])
 

@@ -6,6 +6,7 @@ onlining adds 126 MiB per block to MemTotal; offline and unplug still work."""
 from guest import (PARAMS, blocks, meminfo, online, param, plug, sane, set_auto_online, wait_for,
                    zone_pages)
 
+DEBUG = True
 VM = dict(mem="2G", append="memory_hotplug.memmap_on_memory=1")
 
 MEMMAP_KB = 2048          # per 128 MiB block

@@ -15,6 +15,7 @@ is checked in numa_memoryless_node, whose guest has an offline node."""
 from guest import (NODE, block_table, meminfo, node_masks, online, plug, set_auto_online,
                    unplug, wait_for)
 
+DEBUG = True
 VM = dict(mem="2G", smp=1, maxcpus=2, numa=["2G", 0], numa_cpus={1: "1"}, cpu_devices=[1])
 
 CPU = "/sys/devices/system/cpu"

@@ -7,6 +7,7 @@ import re
 from guest import (NODE, block_table, blocks, meminfo, online, plug, sane, set_auto_online,
                    settle, wait_for)
 
+DEBUG = True
 VM = dict(mem="2G", numa=["2G", 0])
 
 

@@ -17,6 +17,7 @@ from guest import (MEM, PARAMS, blocks, check_cpu_count_param, meminfo, online, 
 
 REQUIRES = "ours"
 WHY = "memory_hotplug.init_threads is new in ours"
+DEBUG = ["every_cpu", "removed_while_written", "hugetlb_vmemmap"]
 
 VM = dict(mem="2G", smp=2)
 

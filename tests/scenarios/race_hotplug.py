@@ -34,6 +34,7 @@ import time
 import vm as vmlib
 from guest import block_size, dimm_blocks, sane, set_auto_online, wait_for
 
+DEBUG = True
 VM = dict(mem="2G", smp=2, udev=True,
           virtio_mem=[dict(id="vmem0", size="1G", node=0, requested=0)])
 

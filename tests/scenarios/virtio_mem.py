@@ -6,6 +6,7 @@ it "System RAM (virtio_mem)" and no firmware memmap entry describes it."""
 from guest import (block_table, blocks, firmware_memmap, meminfo, online, sane,
                    set_auto_online, wait_for)
 
+DEBUG = True
 VM = dict(mem="2G", virtio_mem=[dict(id="vmem0", size="2G", node=0, requested=0)])
 
 DEV = "vmem0"
