@@ -80,10 +80,13 @@ check: debug-kernel-background lint harness-test series-apply check-tests
 debug-kernel-background: tree
 	@$(if $(DEBUG_ARGS),$(if $(FLAVOUR),,harness/kernel.sh $(KERNEL)-debug --background))
 
-# The harness's own tests (KTAP reading, splat scan, bench table) on the
-# saved logs of harness/testdata; the KUnit parser comes from the base tree.
+# The harness's own tests (KTAP reading, console checks, test selection,
+# vm.py's pure parts, bench table) on the saved logs of harness/testdata,
+# and those of the scenarios' helpers (tests/lib) on canned guest output;
+# the KUnit parser comes from the base tree.
 harness-test: tree
 	@python3 harness/harness_test.py
+	@python3 tests/lib/lib_test.py
 
 # Every test layer, then the debug pass (if any): one TAP stream, the
 # duration, one closing line. The fault injection scenario makes

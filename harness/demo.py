@@ -10,7 +10,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-sys.path.insert(0, os.path.join(os.path.dirname(HERE), "tests"))
+sys.path.insert(0, os.path.join(os.path.dirname(HERE), "tests", "lib"))
 import vm as vmlib  # noqa: E402
 from guest import MEM, block_size, blocks, meminfo, wait_for  # noqa: E402
 

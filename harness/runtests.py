@@ -38,7 +38,6 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 # The helpers scenarios share (from guest import ...), in tests/lib.
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "tests", "lib"))
-sys.path.insert(0, os.path.join(os.path.dirname(HERE), "tests"))
 import ktap  # noqa: E402
 import vm as vmlib  # noqa: E402
 from console import early_splat_note, health, leak_check  # noqa: E402
