@@ -28,7 +28,7 @@ endif
 .NOTPARALLEL:
 .PHONY: all help deps base tree kernel selftests check test lint demo bench shell clean distclean \
 	series series-check series-apply callers diagram check-tests harness-test \
-	debug-kernel-background
+	debug-kernel-background bench-snapshot
 
 all: kernel
 
@@ -37,7 +37,8 @@ help:
 	@echo 'make check       lint, the series, every test layer, then the safety-net tests'
 	@echo '                 again on the debug kernel; ends with "N passed, N failed"'
 	@echo 'make test        the test layers only (ONLY=substring picks tests)'
-	@echo 'make bench       the same workloads on ours and upstream: medians and ratios'
+	@echo 'make bench       the same workloads on ours and upstream: table and chart in build/bench'
+	@echo 'make bench-snapshot  copy the last bench table and chart to docs/ (to commit)'
 	@echo 'make lint        checkpatch --strict, sparse, W=1, kernel-doc and the docs on our files'
 	@echo 'make harness-test  tests of the harness itself, on saved logs (no kernel, no guest)'
 	@echo 'make series      this tree as a git format-patch series against the base, in build/series'
@@ -125,6 +126,15 @@ bench: tree
 	@harness/kernel.sh ours
 	@harness/kernel.sh upstream
 	@harness/bench.py
+
+# The last make bench's table and chart become the committed snapshot that
+# docs/benchmark.md links: docs/bench-latest.md and docs/bench-scale.svg.
+bench-snapshot:
+	@test -f build/bench/results.md || \
+		{ echo 'bench-snapshot: no build/bench/results.md: run make bench first' >&2; exit 1; }
+	cp build/bench/results.md docs/bench-latest.md
+	@if [ -f build/bench/results.svg ]; then echo cp build/bench/results.svg docs/bench-scale.svg; \
+		cp build/bench/results.svg docs/bench-scale.svg; fi
 
 demo: kernel
 	@harness/demo.py --kernel $(VARIANT)

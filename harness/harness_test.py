@@ -315,6 +315,24 @@ class BenchTable(unittest.TestCase):
         self.assertTrue(lines[3].endswith("nan"))
         self.assertIn("median [min-max] of 3 runs each; ratio = ours/upstream", lines[-1])
 
+    def test_markdown_table_says_where_it_came_from(self):
+        table = bench.summarize(self.runs, ["ours", "upstream"])
+        prov = {"commit": "abc1234", "date": "2026-12-02", "machine": "2 x CPU, 24 GiB",
+                "options": "RUNS=3"}
+        md = bench.format_markdown(table, ["ours", "upstream"], 3, prov, "bench-scale.svg")
+        self.assertIn("- commit: abc1234, 2026-12-02", md)
+        self.assertIn("- machine: 2 x CPU, 24 GiB", md)
+        self.assertIn("| online | 2.000 [1.000-3.000] | 4.000 [4.000-5.000] | 0.50 |", md)
+        self.assertIn("| cost | 0.000 [0.000-0.000] | 0.000 [0.000-0.000] |  |", md)
+        self.assertTrue(md.rstrip().endswith("(bench-scale.svg)"))
+
+    def test_provenance(self):
+        args = type("A", (), dict(runs=3, dimm="16G", migrate="2G", virtio_mem="8G",
+                                  scale="1G", workloads={"dimm"}))()
+        prov = bench.provenance(args)
+        self.assertRegex(prov["commit"], r"^[0-9a-f]{4,}(-dirty)?$")
+        self.assertIn("RUNS=3", prov["options"])
+
     def test_scale_chart(self):
         runs = {k: [{bench.scale_per_gib_row("1G"): a, bench.scale_per_gib_row("16G"): b}]
                 for k, a, b in (("ours", 0.05, 0.04), ("upstream", 0.08, 0.07))}
