@@ -195,7 +195,7 @@ generate() {
 			continue
 		fi
 		subject=$(patch_field Subject "$p" | sed 's/^\[[^]]*\][[:space:]]*//')
-		[ -n "$subject" ] || die "series: $(basename "$p") has no 'Subject:' line: see README.md, 'The patch series, and your own tree'"
+		[ -n "$subject" ] || die "series: $(basename "$p") has no 'Subject:' line: see docs/series.md"
 		apply_patch "$p"
 		patch_body "$p" >"$body"
 		commit "$subject" "$body"
