@@ -312,7 +312,9 @@ def list_tests(args):
     (a case still to come from another branch, or a typo)."""
     dargs = argparse.Namespace(**vars(args), debug_pass=True)
     for layer in ("kunit", "kselftest", "base"):
-        if layer in args.layers:
+        words = args.only.split(",") if args.only else [layer]
+        if layer in args.layers and any(w in f"{layer}/" or w.startswith(f"{layer}/")
+                                        for w in words):
             both = args.debug and selected(dargs, f"{layer}/", layer in DEBUG_LAYERS)
             print(f"{layer}/*\t{'normal, debug' if both else 'normal'}")
     for base, mod, cases in scenario_files() if "scenario" in args.layers else ():
