@@ -71,6 +71,7 @@
 #include <linux/overflow.h>
 #include <linux/percpu-rwsem.h>
 #include <linux/rwsem.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/workqueue.h>
@@ -173,7 +174,8 @@ void mhp_assert_device_hotplug_held(void)
  * a change applies to the next operation.
  */
 
-enum mhp_memmap_mode mhp_memmap_mode __read_mostly = MHP_MEMMAP_OFF;
+enum mhp_memmap_mode mhp_memmap_mode __read_mostly =
+	IS_ENABLED(CONFIG_MHP_MEMMAP_ON_MEMORY) ? MHP_MEMMAP_AUTO : MHP_MEMMAP_OFF;
 enum mhp_online_policy mhp_online_policy __read_mostly =
 	MHP_POLICY_CONTIG_ZONES;
 unsigned int mhp_auto_movable_ratio __read_mostly = 301;
@@ -181,7 +183,7 @@ bool mhp_auto_movable_numa_aware __read_mostly = true;
 
 /**
  * mhp_parse_memmap_mode() - parse a memory_hotplug.memmap_on_memory value
- * @val: "force" (any case), or anything kstrtobool() understands
+ * @val: "force" or "auto" (any case), or anything kstrtobool() understands
  * @mode: where to store the result
  *
  * Return: 0, or -EINVAL with @mode untouched.
@@ -194,6 +196,10 @@ int mhp_parse_memmap_mode(const char *val, enum mhp_memmap_mode *mode)
 		return -EINVAL;
 	if (!strncasecmp(val, "force", 5) && sysfs_streq(val + 5, "")) {
 		*mode = MHP_MEMMAP_FORCE;
+		return 0;
+	}
+	if (!strncasecmp(val, "auto", 4) && sysfs_streq(val + 4, "")) {
+		*mode = MHP_MEMMAP_AUTO;
 		return 0;
 	}
 	if (kstrtobool(val, &on))
@@ -285,6 +291,42 @@ bool mhp_memmap_layout_ok(unsigned long block_pages, unsigned long memmap_pages,
 	return memmap_pages < block_pages;
 }
 
+/*
+ * What the rest of an add costs per memory block, beyond the memmap: the
+ * block's device and sysfs nodes (about 6 KiB of slab, the bench's Slab
+ * row) and its share of the direct map's and the vmemmap's page tables
+ * (a page table page per GiB of each): 8 KiB.
+ */
+#define MHP_BLOCK_OVERHEAD_PAGES	(SZ_8K / PAGE_SIZE)
+
+/**
+ * mhp_memmap_too_dear() - should memmap_on_memory=auto put the memmap on
+ *	the range?
+ * @spare_pages: free pages of the kernel zones above their high watermarks
+ *	(and their reserve against allocations of ZONE_NORMAL)
+ * @range_pages: pages of the range being added
+ * @block_pages: pages of a memory block
+ *
+ * The add needs the memmap (one struct page per page) and some more per
+ * block (MHP_BLOCK_OVERHEAD_PAGES). If what the kernel zones can give
+ * without going below their high watermarks, where kswapd starts and
+ * allocations begin to reclaim or fail, does not cover that, the memmap
+ * goes on the range. The high watermark is the margin: an add that leaves
+ * the machine above it takes nothing a running workload would miss.
+ *
+ * Return: true if the memmap should go on the range itself.
+ */
+bool mhp_memmap_too_dear(unsigned long spare_pages, unsigned long range_pages,
+			 unsigned long block_pages)
+{
+	unsigned long need;
+
+	need = DIV_ROUND_UP(range_pages * sizeof(struct page), PAGE_SIZE);
+	need += DIV_ROUND_UP(range_pages, block_pages) *
+		MHP_BLOCK_OVERHEAD_PAGES;
+	return spare_pages < need;
+}
+
 #ifdef CONFIG_MHP_MEMMAP_ON_MEMORY
 static int memmap_on_memory_set(const char *val, const struct kernel_param *kp)
 {
@@ -312,6 +354,7 @@ static int memmap_on_memory_get(char *buf, const struct kernel_param *kp)
 		[MHP_MEMMAP_OFF] = "N",
 		[MHP_MEMMAP_ON] = "Y",
 		[MHP_MEMMAP_FORCE] = "force",
+		[MHP_MEMMAP_AUTO] = "auto",
 	};
 
 	return scnprintf(buf, PAGE_SIZE, "%s\n",
@@ -324,7 +367,7 @@ static const struct kernel_param_ops memmap_on_memory_ops = {
 };
 module_param_cb(memmap_on_memory, &memmap_on_memory_ops, NULL, 0444);
 MODULE_PARM_DESC(memmap_on_memory,
-		 "Place the memmap of hot-added memory on that memory (Y/N/force; force may waste memory)");
+		 "Place the memmap of hot-added memory on that memory (Y/N/force/auto; force may waste memory; auto only when the kernel zones cannot spare it)");
 #endif /* CONFIG_MHP_MEMMAP_ON_MEMORY */
 
 static int online_policy_set(const char *val, const struct kernel_param *kp)
@@ -1276,21 +1319,15 @@ static unsigned long mhp_block_memmap_pages(void)
 				READ_ONCE(mhp_memmap_mode), pageblock_nr_pages);
 }
 
-/**
- * mhp_supports_memmap_on_memory() - whether added memory can host its memmap
- *
- * True when memory_hotplug.memmap_on_memory is on and the memmap of one
- * memory block fits the rules of mhp_memmap_layout_ok() and of the
- * architecture.
- *
- * Return: true if MHP_MEMMAP_ON_MEMORY would be honoured.
+/*
+ * Could a memory block host its own memmap, by the rules of
+ * mhp_memmap_layout_ok() and of the architecture, in the current mode?
  */
-bool mhp_supports_memmap_on_memory(void)
+static bool mhp_memmap_layout_fits(void)
 {
 	const unsigned long block_pages = PHYS_PFN(memory_block_size_bytes());
 
-	if (!IS_ENABLED(CONFIG_MHP_MEMMAP_ON_MEMORY) ||
-	    READ_ONCE(mhp_memmap_mode) == MHP_MEMMAP_OFF)
+	if (!IS_ENABLED(CONFIG_MHP_MEMMAP_ON_MEMORY))
 		return false;
 	if (!mhp_memmap_layout_ok(block_pages, mhp_block_memmap_pages(),
 				  pageblock_nr_pages))
@@ -1298,7 +1335,79 @@ bool mhp_supports_memmap_on_memory(void)
 	return arch_supports_memmap_on_memory(block_pages *
 					      sizeof(struct page));
 }
+
+/**
+ * mhp_supports_memmap_on_memory() - whether added memory can host its memmap
+ *
+ * True when memory_hotplug.memmap_on_memory is Y or force and the memmap of
+ * one memory block fits the rules of mhp_memmap_layout_ok() and of the
+ * architecture. With auto (or N) it is false, as with 6.12's default: a
+ * caller's MHP_MEMMAP_ON_MEMORY is then honoured only when the kernel
+ * zones cannot spare the memmap (see mhp_memmap_on_range()).
+ *
+ * Return: true if MHP_MEMMAP_ON_MEMORY would always be honoured.
+ */
+bool mhp_supports_memmap_on_memory(void)
+{
+	const enum mhp_memmap_mode mode = READ_ONCE(mhp_memmap_mode);
+
+	if (mode != MHP_MEMMAP_ON && mode != MHP_MEMMAP_FORCE)
+		return false;
+	return mhp_memmap_layout_fits();
+}
 EXPORT_SYMBOL_GPL(mhp_supports_memmap_on_memory);
+
+/*
+ * Free pages of every kernel zone above its high watermark and above its
+ * reserve against GFP_KERNEL allocations: what a memmap (allocated on any
+ * node, falling back from the range's own) can take without making the
+ * allocator reclaim. ZONE_MOVABLE cannot hold kernel data and counts for
+ * nothing.
+ */
+static unsigned long mhp_spare_kernel_pages(void)
+{
+	unsigned long spare = 0;
+	struct zone *zone;
+	long free;
+
+	for_each_populated_zone(zone) {
+		if (zone_idx(zone) > ZONE_NORMAL)
+			continue;
+		free = (long)zone_page_state(zone, NR_FREE_PAGES) -
+		       (long)high_wmark_pages(zone) -
+		       zone->lowmem_reserve[ZONE_NORMAL];
+		if (free > 0)
+			spare += free;
+	}
+	return spare;
+}
+
+/*
+ * Does the memmap of [start, start + size) go on the range itself? With
+ * memmap_on_memory Y or force, when the caller asks (MHP_MEMMAP_ON_MEMORY).
+ * With auto, when the caller allows it (MHP_MEMMAP_ON_MEMORY or
+ * MHP_MEMMAP_ON_MEMORY_AUTO) and the kernel zones cannot spare what the
+ * add needs (mhp_memmap_too_dear()); the kernel log says so. Called with
+ * mem_hotplug_lock held for write.
+ */
+static bool mhp_memmap_on_range(u64 start, u64 size, mhp_t mhp_flags)
+{
+	const unsigned long block_pages = PHYS_PFN(memory_block_size_bytes());
+	unsigned long spare;
+
+	if (READ_ONCE(mhp_memmap_mode) != MHP_MEMMAP_AUTO)
+		return (mhp_flags & MHP_MEMMAP_ON_MEMORY) &&
+		       mhp_supports_memmap_on_memory();
+	if (!(mhp_flags & (MHP_MEMMAP_ON_MEMORY | MHP_MEMMAP_ON_MEMORY_AUTO)) ||
+	    !mhp_memmap_layout_fits())
+		return false;
+	spare = mhp_spare_kernel_pages();
+	if (!mhp_memmap_too_dear(spare, PHYS_PFN(size), block_pages))
+		return false;
+	pr_info("memmap of [mem %#llx-%#llx] placed on itself: %lu KiB spare in kernel zones\n",
+		start, start + size - 1, spare << (PAGE_SHIFT - 10));
+	return true;
+}
 
 /* ===== adding memory ==================================================== */
 
@@ -1383,8 +1492,7 @@ static void mhp_unmap_range(u64 start, u64 size, struct list_head *altmaps)
 static int mhp_map_range(int nid, u64 start, u64 size, mhp_t mhp_flags,
 			 struct list_head *altmaps)
 {
-	const bool own_memmap = (mhp_flags & MHP_MEMMAP_ON_MEMORY) &&
-				mhp_supports_memmap_on_memory();
+	const bool own_memmap = mhp_memmap_on_range(start, size, mhp_flags);
 	const u64 bsize = memory_block_size_bytes();
 	struct mhp_params params = {
 		.pgprot = pgprot_mhp(PAGE_KERNEL),

@@ -26,6 +26,7 @@ enum mhp_memmap_mode {
 	MHP_MEMMAP_OFF,
 	MHP_MEMMAP_ON,
 	MHP_MEMMAP_FORCE,
+	MHP_MEMMAP_AUTO,	/* on the range only when nothing else can pay */
 };
 
 /* memory_hotplug.online_policy */
@@ -51,6 +52,8 @@ unsigned long mhp_memmap_pages(unsigned long block_pages,
 			       unsigned long pageblock_pages);
 bool mhp_memmap_layout_ok(unsigned long block_pages, unsigned long memmap_pages,
 			  unsigned long pageblock_pages);
+bool mhp_memmap_too_dear(unsigned long spare_pages, unsigned long range_pages,
+			 unsigned long block_pages);
 
 bool mhp_range_fits(u64 start, u64 size, struct range allowed);
 

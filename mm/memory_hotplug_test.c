@@ -15,6 +15,7 @@
 #include <linux/memory_hotplug.h>
 #include <linux/mm.h>
 #include <linux/nodemask.h>
+#include <linux/sizes.h>
 #include <linux/string.h>
 
 #include "memory_hotplug_internal.h"
@@ -57,6 +58,14 @@ static void mhp_test_memmap_mode(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, mode, MHP_MEMMAP_OFF);
 	KUNIT_EXPECT_EQ(test, mhp_parse_memmap_mode("Force", &mode), 0);
 	KUNIT_EXPECT_EQ(test, mode, MHP_MEMMAP_FORCE);
+
+	KUNIT_EXPECT_EQ(test, mhp_parse_memmap_mode("auto", &mode), 0);
+	KUNIT_EXPECT_EQ(test, mode, MHP_MEMMAP_AUTO);
+	KUNIT_EXPECT_EQ(test, mhp_parse_memmap_mode("Auto\n", &mode), 0);
+	KUNIT_EXPECT_EQ(test, mode, MHP_MEMMAP_AUTO);
+	KUNIT_EXPECT_EQ(test, mhp_parse_memmap_mode("autox", &mode), -EINVAL);
+	KUNIT_EXPECT_EQ(test, mode, MHP_MEMMAP_AUTO);
+	KUNIT_EXPECT_EQ(test, mhp_parse_memmap_mode("force", &mode), 0);
 
 	/* Rejected values leave the mode alone. */
 	KUNIT_EXPECT_EQ(test, mhp_parse_memmap_mode("maybe", &mode), -EINVAL);
@@ -126,6 +135,34 @@ static void mhp_test_memmap_sizing(struct kunit *test)
 	/* A memmap that would fill the whole block leaves nothing to online. */
 	KUNIT_EXPECT_FALSE(test, mhp_memmap_layout_ok(512, 512, 8));
 	KUNIT_EXPECT_FALSE(test, mhp_memmap_layout_ok(1024, 1024, pb));
+}
+
+/*
+ * memmap_on_memory=auto: the memmap goes on the range exactly when the
+ * spare kernel memory is less than the memmap plus 8 KiB per block.
+ */
+static void mhp_test_memmap_too_dear(struct kunit *test)
+{
+	const unsigned long blk = SZ_128M / PAGE_SIZE;
+	const unsigned long per_block = SZ_8K / PAGE_SIZE;
+	unsigned long range, need;
+
+	for (range = blk; range <= 2048 * blk; range <<= 1) {
+		need = memmap_pages_of(range) + range / blk * per_block;
+		KUNIT_EXPECT_TRUE(test, mhp_memmap_too_dear(0, range, blk));
+		KUNIT_EXPECT_TRUE(test, mhp_memmap_too_dear(need - 1, range, blk));
+		KUNIT_EXPECT_FALSE(test, mhp_memmap_too_dear(need, range, blk));
+		KUNIT_EXPECT_FALSE(test, mhp_memmap_too_dear(ULONG_MAX, range, blk));
+	}
+	/* A part of a block costs a whole block's overhead. */
+	KUNIT_EXPECT_TRUE(test, mhp_memmap_too_dear(memmap_pages_of(blk + 1) +
+						    per_block, blk + 1, blk));
+
+	if (sizeof(struct page) != 64 || PAGE_SIZE != SZ_4K)
+		kunit_skip(test, "exact figures assume 4 KiB pages and a 64-byte struct page");
+	/* 4 GiB: 64 MiB of memmap and 32 blocks of 8 KiB. */
+	KUNIT_EXPECT_TRUE(test, mhp_memmap_too_dear(16384 + 63, SZ_4G / PAGE_SIZE, blk));
+	KUNIT_EXPECT_FALSE(test, mhp_memmap_too_dear(16384 + 64, SZ_4G / PAGE_SIZE, blk));
 }
 
 static void mhp_test_range_fits(struct kunit *test)
@@ -489,6 +526,7 @@ static struct kunit_case mhp_test_cases[] = {
 	KUNIT_CASE(mhp_test_memmap_mode),
 	KUNIT_CASE(mhp_test_online_policy),
 	KUNIT_CASE(mhp_test_memmap_sizing),
+	KUNIT_CASE(mhp_test_memmap_too_dear),
 	KUNIT_CASE(mhp_test_range_fits),
 	KUNIT_CASE(mhp_test_pluggable_range),
 	KUNIT_CASE(mhp_test_contig_zones),

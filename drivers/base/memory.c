@@ -510,6 +510,17 @@ static ssize_t phys_device_show(struct device *dev,
 }
 static DEVICE_ATTR_RO(phys_device);
 
+/*
+ * 1 if the block's memmap lives at the block's own start (memmap_on_memory,
+ * chosen per add), 0 if it was allocated from other memory.
+ */
+static ssize_t memmap_on_memory_show(struct device *dev,
+				     struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%d\n", !!dev_to_block(dev)->altmap);
+}
+static DEVICE_ATTR_RO(memmap_on_memory);
+
 /* Legacy: says whether this kernel can offline memory at all. */
 static ssize_t removable_show(struct device *dev,
 			      struct device_attribute *attr, char *buf)
@@ -716,6 +727,7 @@ static struct attribute *memory_block_attrs[] = {
 	&dev_attr_state.attr,
 	&dev_attr_phys_device.attr,
 	&dev_attr_removable.attr,
+	&dev_attr_memmap_on_memory.attr,
 #ifdef CONFIG_MEMORY_HOTREMOVE
 	&dev_attr_valid_zones.attr,
 #endif
@@ -791,8 +803,9 @@ static ssize_t probe_store(struct device *dev, struct device_attribute *attr,
 	ret = lock_device_hotplug_sysfs();
 	if (ret)
 		return ret;
+	/* Probed memory is all there: it may carry its memmap. */
 	ret = __add_memory(memory_add_physaddr_to_nid(phys), phys, size,
-			   MHP_NONE);
+			   MHP_MEMMAP_ON_MEMORY_AUTO);
 	unlock_device_hotplug();
 
 	return ret < 0 ? ret : count;

@@ -80,6 +80,12 @@ struct range arch_get_mappable_range(void);
  *	The memory cannot be touched while offline (the provider makes it
  *	accessible in MEM_PREPARE_ONLINE); only meaningful together with
  *	%MHP_MEMMAP_ON_MEMORY.
+ *
+ * %MHP_MEMMAP_ON_MEMORY_AUTO
+ *	All of the range can be written as soon as it is added, so with
+ *	memory_hotplug.memmap_on_memory=auto the core may place the memmap
+ *	of each block at its start when the machine cannot spare it, as if
+ *	%MHP_MEMMAP_ON_MEMORY had been passed. Ignored in the other modes.
  */
 typedef int __bitwise mhp_t;
 
@@ -88,6 +94,7 @@ typedef int __bitwise mhp_t;
 #define MHP_MEMMAP_ON_MEMORY		((__force mhp_t)BIT(1))
 #define MHP_NID_IS_MGID			((__force mhp_t)BIT(2))
 #define MHP_OFFLINE_INACCESSIBLE	((__force mhp_t)BIT(3))
+#define MHP_MEMMAP_ON_MEMORY_AUTO	((__force mhp_t)BIT(4))
 
 /**
  * struct mhp_params - how arch_add_memory()/__add_pages() map new memory
