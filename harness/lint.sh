@@ -1,6 +1,7 @@
 #!/bin/bash
 # The kernel's own checks on every file this tree owns (MANIFEST) and every
-# patch under patches/: checkpatch --strict, kernel-doc, and a compile of
+# patch under patches/: checkpatch --strict, kernel-doc, get_abi.pl validate
+# on the ABI entries, and a compile of
 # each owned .c with sparse (C=2) and W=1 in a build folder of its own
 # (build/lint), so the normal build's objects are left alone. Any finding
 # fails.
@@ -30,6 +31,9 @@ for f in $cfiles; do
 	finding checkpatch "$(scripts/checkpatch.pl --strict --terse --no-summary --show-types -f "$f" 2>&1)"
 	finding kernel-doc "$(scripts/kernel-doc -none -Wall "$f" 2>&1)"
 done
+# Every ABI entry, ours (Documentation/ABI/testing/sysfs-devices-memory-hotplug)
+# among the base's, must parse: get_abi.pl reports what it cannot.
+finding abi "$(perl scripts/get_abi.pl validate --dir Documentation/ABI 2>&1)"
 for p in $patches; do
 	finding checkpatch "$(scripts/checkpatch.pl --strict --terse --no-summary --show-types "$p" 2>&1)"
 done
