@@ -71,6 +71,7 @@
 #include <linux/overflow.h>
 #include <linux/percpu-rwsem.h>
 #include <linux/rwsem.h>
+#include <linux/sched/isolation.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -736,7 +737,8 @@ EXPORT_SYMBOL_GPL(pfn_to_online_page);
  * memory_hotplug.init_threads: most CPUs that initialize the memmap of a
  * range being added and onlined, the adding one included, and that free
  * the pages of each block being onlined (mhp_online_range()). 0 means
- * every online CPU, up to MHP_MAX_THREADS; 1 leaves both to the onlining
+ * every online housekeeping CPU (mhp_helper_cpus()), up to
+ * MHP_MAX_THREADS, and larger values are clamped to as many; 1 leaves both to the onlining
  * CPU, as 6.12 does. Read once per range or block.
  */
 static unsigned int mhp_init_threads;
@@ -754,12 +756,42 @@ MODULE_PARM_DESC(init_threads,
  */
 static struct mhp_ready_memmap mhp_ready;
 
+/*
+ * May a helper of ours run on @cpu? Not on a CPU isolated from the
+ * scheduler's domains (isolcpus) or from kernel work (nohz_full): the
+ * CPUs unbound workqueues also keep off by default.
+ */
+static bool mhp_helper_cpu(int cpu)
+{
+	return housekeeping_test_cpu(cpu, HK_TYPE_DOMAIN) &&
+	       housekeeping_test_cpu(cpu, HK_TYPE_WQ);
+}
+
+/**
+ * mhp_helper_cpus() - how many online CPUs helpers may use
+ *
+ * The online housekeeping CPUs (mhp_helper_cpu()), at least one: the
+ * caller works too, isolated or not. What init_threads and
+ * migrate_threads = 0 stand for, and what larger values are clamped to.
+ *
+ * Return: the number of CPUs, 1 or more.
+ */
+unsigned int mhp_helper_cpus(void)
+{
+	unsigned int cpu, n = 0;
+
+	for_each_online_cpu(cpu)
+		n += mhp_helper_cpu(cpu);
+	return max(n, 1U);
+}
+
 /* CPUs that init_threads allows now, the caller's included. */
 static unsigned int mhp_init_cpus(void)
 {
 	unsigned int threads = READ_ONCE(mhp_init_threads);
+	unsigned int cpus = mhp_helper_cpus();
 
-	return min(threads ? threads : num_online_cpus(), MHP_MAX_THREADS);
+	return min3(threads ? threads : cpus, cpus, MHP_MAX_THREADS);
 }
 
 /**
@@ -919,10 +951,12 @@ static void mhp_job_work(struct work_struct *work)
  * @fn: called once for each piece, on any of the CPUs, in any order;
  *	it must not sleep on a lock the caller holds
  * @arg: passed to @fn
+ * @nid: node of the range: helpers go to its CPUs first
  *
  * The caller works on pieces too, with one helper on each of up to
  * mhp_split_plan()'s threads - 1 other online CPUs (an unbound worker
- * could be woken on this very CPU and only take turns with the caller).
+ * could be woken on this very CPU and only take turns with the caller):
+ * housekeeping CPUs only (mhp_helper_cpu()), those of @nid first.
  * Pieces are claimed from a shared counter, so if no helper gets to run
  * the caller does them all and never waits for a helper that has not
  * started. Returns once every piece is done. Called with
@@ -930,7 +964,7 @@ static void mhp_job_work(struct work_struct *work)
  * the set of online CPUs as it is.
  */
 void mhp_run_pieces(unsigned long start_pfn, unsigned long nr_pages,
-		    unsigned long align, mhp_piece_fn fn, void *arg)
+		    unsigned long align, mhp_piece_fn fn, void *arg, int nid)
 {
 	struct mhp_job_helper helpers[MHP_MAX_THREADS - 1];
 	struct mhp_job job = {
@@ -941,21 +975,27 @@ void mhp_run_pieces(unsigned long start_pfn, unsigned long nr_pages,
 		.next = ATOMIC_LONG_INIT(0),
 	};
 	unsigned int i, nr_helpers = 0;
-	int cpu, self;
+	int cpu, self, pass;
 
 	mem_hotplug_assert_write_held();
 	mhp_split_plan(nr_pages, mhp_init_cpus(), align, &job.plan);
 
 	self = raw_smp_processor_id();
-	for_each_online_cpu(cpu) {
-		if (nr_helpers + 1 >= job.plan.threads)
-			break;
-		if (cpu == self)
-			continue;
-		INIT_WORK_ONSTACK(&helpers[nr_helpers].work, mhp_job_work);
-		helpers[nr_helpers].job = &job;
-		queue_work_on(cpu, system_highpri_wq, &helpers[nr_helpers].work);
-		nr_helpers++;
+	/* First the CPUs of @nid, then the others. */
+	for (pass = 0; pass < 2; pass++) {
+		for_each_online_cpu(cpu) {
+			if (nr_helpers + 1 >= job.plan.threads)
+				break;
+			if (cpu == self || !mhp_helper_cpu(cpu) ||
+			    (cpu_to_node(cpu) == nid) == pass)
+				continue;
+			INIT_WORK_ONSTACK(&helpers[nr_helpers].work,
+					  mhp_job_work);
+			helpers[nr_helpers].job = &job;
+			queue_work_on(cpu, system_highpri_wq,
+				      &helpers[nr_helpers].work);
+			nr_helpers++;
+		}
 	}
 	mhp_job_claim(&job);
 	/* A helper still queued finds nothing left: take it off the queue. */
@@ -1018,7 +1058,7 @@ static bool mhp_init_memmap_ahead(unsigned long start_pfn,
 	if (mhp_init_cpus() < 2 || nr_pages <= PAGES_PER_SECTION)
 		return false;
 	mhp_run_pieces(start_pfn, nr_pages, PAGES_PER_SECTION,
-		       mhp_init_memmap_piece, &owner);
+		       mhp_init_memmap_piece, &owner, owner.nid);
 	return true;
 }
 

@@ -153,7 +153,8 @@ void mhp_online_range(unsigned long start_pfn, unsigned long nr_pages)
 {
 	if (online_page_callback == generic_online_page)
 		mhp_run_pieces(start_pfn, nr_pages, MAX_ORDER_NR_PAGES,
-			       mhp_free_piece, NULL);
+			       mhp_free_piece, NULL,
+			       page_to_nid(pfn_to_page(start_pfn)));
 	else
 		mhp_online_chunks(start_pfn, nr_pages, online_page_callback);
 	online_mem_sections(start_pfn, start_pfn + nr_pages);
@@ -352,8 +353,9 @@ unsigned int mhp_migrate_helpers(unsigned long nr_pages, unsigned int cpus)
 /*
  * memory_hotplug.migrate_threads: most CPUs that migrate what an offline
  * moves out of its range, the offlining one included. 0 means every
- * online CPU, up to MHP_MAX_THREADS; 1 migrates on the offlining CPU
- * alone, in one migrate_pages() call, as 6.12 does. Read once per
+ * online housekeeping CPU (mhp_helper_cpus()), up to MHP_MAX_THREADS,
+ * and larger values are clamped to as many; 1 migrates on the offlining
+ * CPU alone, in one migrate_pages() call, as 6.12 does. Read once per
  * migration.
  */
 static unsigned int mhp_migrate_threads;
@@ -670,7 +672,8 @@ static void mhp_migrate_range(unsigned long start_pfn, unsigned long end_pfn,
 	list_for_each_entry(folio, &list, lru)
 		nr_pages += folio_nr_pages(folio);
 	nr_helpers = mhp_migrate_helpers(nr_pages,
-					 threads ?: num_online_cpus());
+					 min(threads ?: UINT_MAX,
+					     mhp_helper_cpus()));
 	if (nr_helpers) {
 		ret = mhp_migrate_shared(&list, nr_helpers, &mtc,
 					 &report->nr_migrated);
