@@ -37,6 +37,7 @@ help:
 	@echo 'make check       lint, the series, every test layer, then the safety-net tests'
 	@echo '                 again on the debug kernel; ends with "N passed, N failed"'
 	@echo 'make test        the test layers only (ONLY=substring picks tests)'
+	@echo 'make starved     the starved hot-add scenario, full matrix (KERNEL=upstream: the baseline)'
 	@echo 'make bench       the same workloads on ours and upstream: table and chart in build/bench'
 	@echo 'make bench-snapshot  copy the last bench table and chart to docs/ (to commit)'
 	@echo 'make lint        checkpatch --strict, sparse, W=1, kernel-doc and the docs on our files'
@@ -148,3 +149,12 @@ clean:
 
 distclean:
 	rm -rf build
+
+# scenario/starved_hot_add's full matrix: N in 256, 64, 16 MiB of MemAvailable
+# left by S in 4, 16, 64 GiB arriving by DIMM, virtio-mem and dax (4 GiB
+# only), one fresh guest per cell, about half a minute each; make check runs
+# the file's CHECK_CELLS. It prints the outcomes as a table at the end.
+.PHONY: starved
+starved: kernel
+	@STARVED_CELLS=all harness/runtests.py --kernel $(KERNEL) --flavour '$(FLAVOUR)' \
+		--layers scenario --only scenario/starved_hot_add/

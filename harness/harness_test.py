@@ -133,6 +133,30 @@ class Splats(unittest.TestCase):
         bad = vmlib.VM.splats(None, other)
         self.assertEqual(console.reference_lockdep(guest, other, bad), bad)
 
+    def test_reference_starved_lets_through_oom_stack_dumps_only(self):
+        text = ("[ 50.1] hold invoked oom-killer: gfp_mask=0x140dca, order=0, oom_score_adj=0\n"
+                "[ 50.1] CPU: 1 UID: 0 PID: 230 Comm: hold Not tainted 6.12.0 #1\n"
+                "[ 50.1] Call Trace:\n"
+                "[ 50.2] Out of memory: Killed process 230 (hold)\n"
+                "[ 50.3] kworker/u8:2: page allocation failure: order:0, mode:0xcc0\n"
+                "[ 50.3] CPU: 0 UID: 0 PID: 40 Comm: kworker/u8:2 Not tainted 6.12.0 #1\n"
+                "[ 50.3] Call Trace:\n"
+                "[ 51.0] WARNING: CPU: 0 PID: 40 at mm/x.c:1 f+0x1/0x2\n"
+                "[ 51.0] Call Trace:\n" + "[ 51.1] filler\n" * 10 + "[ 52.0] Call Trace:\n")
+        bad = vmlib.VM.splats(None, text)
+        self.assertEqual(len(bad), 5)
+        guest = vmlib.VM.__new__(vmlib.VM)
+        name = "scenario/starved_hot_add/dimm_4G_16"
+        for kernel, where, left in (("upstream", name, 3), ("upstream-debug", name, 3),
+                                    ("ours", name, 5), ("upstream", "scenario/x/y", 5)):
+            guest.kernel = kernel
+            kept = console.reference_starved(guest, where, text, bad)
+            self.assertEqual(len(kept), left, (kernel, where))
+        guest.kernel = "upstream"
+        kept = console.reference_starved(guest, name, text, bad)
+        self.assertEqual([x[:15] for x in kept],
+                         ["[ 51.0] WARNING", "[ 51.0] Call Tr", "[ 52.0] Call Tr"])
+
     def test_acpica_parse_op_leak_is_base_code(self):
         first, second = data("kmemleak_acpica.txt").split("unreferenced object")[1:]
         text = "ACPI Error: AE_NO_MEMORY, While parsing a method"
