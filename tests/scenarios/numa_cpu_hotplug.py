@@ -8,9 +8,10 @@ Plugging the CPU back (the path where cpu_up() calls try_online_node() on
 an offline node) cannot be driven here: QEMU 7.2 under TCG never completes
 the unplug of a vCPU (no DEVICE_DELETED, and a device_add after it crashes
 QEMU), and a guest that sees no hypervisor ignores the MADT's empty CPU
-slots, so a vCPU plugged into one is refused ("Unable to map lapic"). The
-KUnit case mhp_test_try_online_node pins that contract instead; its result
-is checked in numa_memoryless_node, whose guest has an offline node."""
+slots, so a vCPU plugged into one is refused ("Unable to map lapic"); and
+x86 brings every node with a possible CPU online at boot. The KUnit case
+mhp_test_try_online_node pins the online-node half of that contract only:
+the suite may not bring a real node online (numa_memoryless_node checks)."""
 
 from guest import (NODE, block_table, meminfo, node_masks, online, plug, set_auto_online,
                    unplug, wait_for)
