@@ -241,33 +241,20 @@ int memory_notify(unsigned long val, void *v)
  * @v: the &struct memory_notify describing the range
  * @who: set to the callback that refused, or to NULL
  *
- * Calls the callbacks in the order memory_notify() does and stops at the
- * first one whose answer has NOTIFY_STOP_MASK set, so that a failed offline
- * can say whose veto it was.
+ * Calls the callbacks as memory_notify() does, through
+ * blocking_notifier_call_chain_who(), so that a failed offline can say
+ * whose veto it was. A callback that ends the walk with NOTIFY_STOP (no
+ * errno) ended it but refused nothing: @who stays NULL.
  *
  * Return: as memory_notify().
  */
 int memory_notify_veto(unsigned long val, void *v, void **who)
 {
-	struct notifier_block *nb, *next;
-	int ret = NOTIFY_DONE;
+	notifier_fn_t last;
+	int ret;
 
-	*who = NULL;
-	down_read(&memory_chain.rwsem);
-	nb = rcu_dereference_protected(memory_chain.head,
-				       lockdep_is_held(&memory_chain.rwsem));
-	for (; nb; nb = next) {
-		next = rcu_dereference_protected(nb->next,
-						 lockdep_is_held(&memory_chain.rwsem));
-		ret = nb->notifier_call(nb, val, v);
-		if (ret & NOTIFY_STOP_MASK) {
-			/* NOTIFY_STOP ends the walk but is no refusal. */
-			if (notifier_to_errno(ret))
-				*who = nb->notifier_call;
-			break;
-		}
-	}
-	up_read(&memory_chain.rwsem);
+	ret = blocking_notifier_call_chain_who(&memory_chain, val, v, &last);
+	*who = notifier_to_errno(ret) ? last : NULL;
 	return ret;
 }
 
