@@ -66,10 +66,11 @@ functions keep their names and contracts, so every caller builds and
 behaves as before.
 
 Added beside that ABI, with defaults that keep 6.12's behaviour: why an
-offline failed (memoryN/offline_failure, one closed set of reasons shared
-with the log line and the tracepoints), event counters
-(/sys/devices/system/memory/stats), memory_hotplug.offline_timeout_ms
-(0: try until a signal) and the memory_hotplug:* trace events.
+offline failed (memoryN/offline_failure and offline_failure_page, one word
+each from closed sets shared with the log line and the tracepoints), event
+counters in /proc/vmstat (memory_block_online, memory_offline_fail_*, ...),
+memory_hotplug.offline_timeout_ms (0: try until a signal) and the
+memory_hotplug:* trace events.
 
 Two small changes outside mm/ and drivers/base/memory.c come with it: the
 driver core's device_hotplug_assert_held(), for those assertions, and

@@ -58,7 +58,6 @@
 #include <linux/cpu.h>
 #include <linux/export.h>
 #include <linux/firmware-map.h>
-#include <linux/ktime.h>
 #include <linux/ioport.h>
 #include <linux/memblock.h>
 #include <linux/memory.h>
@@ -1808,13 +1807,11 @@ unlock:
  */
 int add_memory_resource(int nid, struct resource *res, mhp_t mhp_flags)
 {
-	const u64 begin = ktime_get_ns();
 	int ret;
 
 	trace_mhp_add_begin(res->start, resource_size(res), nid);
 	ret = mhp_add_resource(nid, res, mhp_flags);
-	trace_mhp_add_end(res->start, resource_size(res), ret,
-			  ktime_get_ns() - begin);
+	trace_mhp_add_end(res->start, resource_size(res), ret);
 	return ret;
 }
 
@@ -2003,12 +2000,11 @@ static int mhp_do_remove_range(u64 start, u64 size)
  */
 static int mhp_remove_range(u64 start, u64 size)
 {
-	const u64 begin = ktime_get_ns();
 	int ret;
 
-	trace_mhp_remove_begin(start, size, NUMA_NO_NODE);
+	trace_mhp_remove_begin(start, size);
 	ret = mhp_do_remove_range(start, size);
-	trace_mhp_remove_end(start, size, ret, ktime_get_ns() - begin);
+	trace_mhp_remove_end(start, size, ret);
 	return ret;
 }
 

@@ -21,7 +21,6 @@
 #include <linux/memory_hotplug.h>
 #include <linux/migrate.h>
 #include <linux/mmzone.h>
-#include <linux/ktime.h>
 #include <linux/moduleparam.h>
 #include <linux/mutex.h>
 #include <linux/page-isolation.h>
@@ -257,12 +256,11 @@ static int mhp_online_pages(unsigned long pfn, unsigned long nr_pages,
 int online_pages(unsigned long pfn, unsigned long nr_pages, struct zone *zone,
 		 struct memory_group *group)
 {
-	const u64 begin = ktime_get_ns();
 	int ret;
 
 	trace_mhp_online_begin(pfn, nr_pages, zone);
 	ret = mhp_online_pages(pfn, nr_pages, zone, group);
-	trace_mhp_online_end(pfn, nr_pages, zone, ret, ktime_get_ns() - begin);
+	trace_mhp_online_end(pfn, nr_pages, ret);
 	return ret;
 }
 
@@ -1073,7 +1071,6 @@ int offline_pages(unsigned long start_pfn, unsigned long nr_pages,
 		  struct mhp_offline_report *report)
 {
 	const unsigned long end_pfn = start_pfn + nr_pages;
-	const u64 begin = ktime_get_ns();
 	int ret;
 
 	mem_hotplug_assert_write_held();
@@ -1089,8 +1086,7 @@ int offline_pages(unsigned long start_pfn, unsigned long nr_pages,
 		trace_mhp_offline_fail(start_pfn, nr_pages, ret, report);
 		mhp_log_offline_failure(start_pfn, nr_pages, ret, report);
 	}
-	trace_mhp_offline_end(start_pfn, nr_pages, zone, ret,
-			      ktime_get_ns() - begin);
+	trace_mhp_offline_end(start_pfn, nr_pages, ret);
 	return ret;
 }
 #endif /* CONFIG_MEMORY_HOTREMOVE */

@@ -276,7 +276,7 @@ static void mhp_test_try_online_node(struct kunit *test)
 
 /*
  * The words of the failure reasons and page kinds are an ABI
- * (memoryN/offline_failure, the stats file): each must be one non-empty
+ * (memoryN/offline_failure, /proc/vmstat): each must be one non-empty
  * word, all different, and "none" must be the zero value.
  */
 static void mhp_test_check_words(struct kunit *test,

@@ -44,7 +44,6 @@
 #include <linux/errname.h>
 #include <linux/fs.h>
 #include <linux/init.h>
-#include <linux/kallsyms.h>
 #include <linux/kernel.h>
 #include <linux/memory.h>
 #include <linux/memory_hotplug.h>
@@ -74,22 +73,13 @@ static DEFINE_XARRAY_FLAGS(memory_groups, XA_FLAGS_ALLOC);
 #define MGROUP_MARK_DYNAMIC	XA_MARK_1
 
 /*
- * Guards the copies of &memory_block.offline_failure (and .offline_errno)
- * into and out of the blocks: a reader of memoryN/offline_failure must not
- * wait for an offline that may run until a signal, and must not see half a
- * report. Innermost: nothing is taken or called with it held.
+ * /proc/vmstat counts failed offlines in the order of the reasons, one
+ * counter for each reason but MHP_OFFLINE_NONE.
  */
-static DEFINE_SPINLOCK(block_report_lock);
-
-/*
- * Event counters of the stats file: blocks onlined and offlined, failed
- * offlines per reason, pages migrated and failed migrations while
- * offlining. Atomic: blocks change state concurrently, each under its own
- * device lock.
- */
-static atomic_long_t stat_onlined, stat_offlined;
-static atomic_long_t stat_migrated, stat_migrate_failed;
-static atomic_long_t stat_offline_failed[MHP_OFFLINE_NR_REASONS];
+static_assert(MEMORY_OFFLINE_FAIL_ZONES - MEMORY_OFFLINE_FAIL_UNMOVABLE ==
+	      MHP_OFFLINE_ZONES - MHP_OFFLINE_UNMOVABLE);
+static_assert(MHP_OFFLINE_NONE + 1 == MHP_OFFLINE_UNMOVABLE);
+static_assert(MHP_OFFLINE_NR_REASONS - 1 == MHP_OFFLINE_ZONES);
 
 static BLOCKING_NOTIFIER_HEAD(memory_chain);
 
@@ -386,23 +376,24 @@ unlock:
 
 /*
  * Keep what an offline attempt of @mem did: its failure (or none) for
- * memoryN/offline_failure, its migrations and outcome for the stats file.
+ * memoryN/offline_failure, its migrations and outcome for /proc/vmstat.
  */
 static void block_record_offline(struct memory_block *mem,
 				 const struct mhp_offline_report *report,
 				 int err)
 {
-	atomic_long_add(report->nr_migrated, &stat_migrated);
-	atomic_long_add(report->nr_migrate_failed, &stat_migrate_failed);
+	count_vm_events(MEMORY_OFFLINE_PGMIGRATE_SUCCESS, report->nr_migrated);
+	count_vm_events(MEMORY_OFFLINE_PGMIGRATE_FAIL,
+			report->nr_migrate_failed);
 	if (!err)
-		atomic_long_inc(&stat_offlined);
+		count_vm_event(MEMORY_BLOCK_OFFLINE);
 	else if (report->reason != MHP_OFFLINE_NONE)
-		atomic_long_inc(&stat_offline_failed[report->reason]);
+		count_vm_event(MEMORY_OFFLINE_FAIL_UNMOVABLE + report->reason -
+			       MHP_OFFLINE_UNMOVABLE);
 
-	spin_lock(&block_report_lock);
-	mem->offline_failure = *report;
-	mem->offline_errno = err;
-	spin_unlock(&block_report_lock);
+	device_lock_assert(&mem->dev);
+	WRITE_ONCE(mem->offline_reason, err ? report->reason : MHP_OFFLINE_NONE);
+	WRITE_ONCE(mem->offline_page, err ? report->kind : MHP_PAGE_NONE);
 }
 
 /*
@@ -422,7 +413,7 @@ static int block_change_state(struct memory_block *mem,
 	if (to == MEM_ONLINE) {
 		err = block_online(mem);
 		if (!err)
-			atomic_long_inc(&stat_onlined);
+			count_vm_event(MEMORY_BLOCK_ONLINE);
 	} else {
 		mhp_offline_report_init(&report);
 		WRITE_ONCE(mem->state, MEM_GOING_OFFLINE);
@@ -613,100 +604,39 @@ static DEVICE_ATTR_RO(valid_zones);
 
 #ifdef CONFIG_MEMORY_HOTREMOVE
 /*
- * The name of positive errno @err: those an offline returns by their own
- * names (errname() knows them only with CONFIG_SYMBOLIC_ERRNAME), others
- * by errname(); NULL if there is none.
+ * memoryN/offline_failure: the word of the reason the last offline of the
+ * block failed for; empty after a success or before any attempt. What an
+ * administrator needs beyond the word (the pfn of the page, the notifier
+ * that refused) is in the kernel log line and the mhp_offline_fail event.
  */
-static const char *block_errno_name(int err)
+static ssize_t offline_failure_show(struct device *dev,
+				    struct device_attribute *attr, char *buf)
 {
-	switch (err) {
-	case EBUSY:
-		return "EBUSY";
-	case EINTR:
-		return "EINTR";
-	case EINVAL:
-		return "EINVAL";
-	case ENOMEM:
-		return "ENOMEM";
-	case EAGAIN:
-		return "EAGAIN";
-	}
-	return errname(err);
-}
+	enum mhp_offline_reason reason;
 
-/*
- * One line of key=value words saying why the last offline of the block
- * failed, into @page (a whole page); empty after a success or before any
- * attempt. The pfn is a physical address: only @show_pfn readers see it.
- */
-static ssize_t offline_failure_format(struct memory_block *mem, char *page,
-				      bool show_pfn)
-{
-	struct mhp_offline_report report;
-	const char *name;
-	ssize_t len;
-	int err;
-
-	spin_lock(&block_report_lock);
-	report = mem->offline_failure;
-	err = mem->offline_errno;
-	spin_unlock(&block_report_lock);
-
-	if (!err)
+	reason = READ_ONCE(dev_to_block(dev)->offline_reason);
+	if (reason == MHP_OFFLINE_NONE)
 		return 0;
-	name = block_errno_name(-err);
-	if (name)
-		len = sysfs_emit(page, "errno=%s", name);
-	else
-		len = sysfs_emit(page, "errno=%d", -err);
-	len += sysfs_emit_at(page, len, " reason=%s",
-			     mhp_offline_reason_name(report.reason));
-	if (report.pfn != ULONG_MAX) {
-		if (show_pfn)
-			len += sysfs_emit_at(page, len, " pfn=%#lx",
-					     report.pfn);
-		len += sysfs_emit_at(page, len, " page=%s",
-				     mhp_page_kind_name(report.kind));
-	}
-	if (report.notifier) {
-		char sym[KSYM_NAME_LEN];
-
-		/*
-		 * A name or "?", never an address: the file is world-readable
-		 * (and the notifier's module may be gone by now).
-		 */
-		if (lookup_symbol_name((unsigned long)report.notifier, sym))
-			strscpy(sym, "?");
-		len += sysfs_emit_at(page, len, " notifier=%s", sym);
-	}
-	len += sysfs_emit_at(page, len, "\n");
-	return len;
+	return sysfs_emit(buf, "%s\n", mhp_offline_reason_name(reason));
 }
+static DEVICE_ATTR_RO(offline_failure);
 
 /*
- * memoryN/offline_failure. A binary attribute only to see who opened the
- * file: like /proc/PID/pagemap, the pfn (where kernel data such as page
- * tables and slab lives, a Rowhammer aid) is shown only to a reader that
- * opened it with CAP_SYS_ADMIN; others see every other word.
+ * memoryN/offline_failure_page: what the page that kept the last failed
+ * offline from finishing is (slab, pinned, ...); empty if it named none.
  */
-static ssize_t offline_failure_read(struct file *file, struct kobject *kobj,
-				    struct bin_attribute *attr, char *buf,
-				    loff_t off, size_t count)
+static ssize_t offline_failure_page_show(struct device *dev,
+					 struct device_attribute *attr,
+					 char *buf)
 {
-	struct memory_block *mem = dev_to_block(kobj_to_dev(kobj));
-	bool show_pfn = file_ns_capable(file, &init_user_ns, CAP_SYS_ADMIN);
-	char *page;
-	ssize_t len;
+	enum mhp_page_kind kind;
 
-	page = (char *)get_zeroed_page(GFP_KERNEL);
-	if (!page)
-		return -ENOMEM;
-	len = offline_failure_format(mem, page, show_pfn);
-	len = memory_read_from_buffer(buf, count, &off, page, len);
-	free_page((unsigned long)page);
-	return len;
+	kind = READ_ONCE(dev_to_block(dev)->offline_page);
+	if (kind == MHP_PAGE_NONE)
+		return 0;
+	return sysfs_emit(buf, "%s\n", mhp_page_kind_name(kind));
 }
-static BIN_ATTR_RO(offline_failure, 0);
+static DEVICE_ATTR_RO(offline_failure_page);
 #endif
 
 static struct attribute *memory_block_attrs[] = {
@@ -717,20 +647,14 @@ static struct attribute *memory_block_attrs[] = {
 	&dev_attr_memmap_on_memory.attr,
 #ifdef CONFIG_MEMORY_HOTREMOVE
 	&dev_attr_valid_zones.attr,
-#endif
-	NULL
-};
-
-static struct bin_attribute *memory_block_bin_attrs[] = {
-#ifdef CONFIG_MEMORY_HOTREMOVE
-	&bin_attr_offline_failure,
+	&dev_attr_offline_failure.attr,
+	&dev_attr_offline_failure_page.attr,
 #endif
 	NULL
 };
 
 static const struct attribute_group memory_block_group = {
 	.attrs = memory_block_attrs,
-	.bin_attrs = memory_block_bin_attrs,
 };
 
 static const struct attribute_group *memory_block_groups[] = {
@@ -859,36 +783,9 @@ static ssize_t crash_hotplug_show(struct device *dev,
 static DEVICE_ATTR_RO(crash_hotplug);
 #endif
 
-/*
- * Event counters since boot, one "name value" line each (the layout of
- * /proc/vmstat): blocks onlined and offlined, failed offlines per reason,
- * pages migrated and failed migrations while offlining.
- */
-static ssize_t stats_show(struct device *dev, struct device_attribute *attr,
-			  char *buf)
-{
-	enum mhp_offline_reason reason;
-	ssize_t len;
-
-	len = sysfs_emit(buf, "blocks_onlined %ld\nblocks_offlined %ld\n",
-			 atomic_long_read(&stat_onlined),
-			 atomic_long_read(&stat_offlined));
-	for (reason = MHP_OFFLINE_NONE + 1; reason < MHP_OFFLINE_NR_REASONS;
-	     reason++)
-		len += sysfs_emit_at(buf, len, "offline_failed_%s %ld\n",
-				     mhp_offline_reason_name(reason),
-				     atomic_long_read(&stat_offline_failed[reason]));
-	len += sysfs_emit_at(buf, len, "pages_migrated %ld\npages_migration_failed %ld\n",
-			     atomic_long_read(&stat_migrated),
-			     atomic_long_read(&stat_migrate_failed));
-	return len;
-}
-static DEVICE_ATTR_RO(stats);
-
 static struct attribute *memory_root_attrs[] = {
 	&dev_attr_block_size_bytes.attr,
 	&dev_attr_auto_online_blocks.attr,
-	&dev_attr_stats.attr,
 #ifdef CONFIG_ARCH_MEMORY_PROBE
 	&dev_attr_probe.attr,
 #endif

@@ -123,11 +123,13 @@ struct memory_group {
  * @group: the memory group of the block, or NULL
  * @group_next: entry in &memory_group.memory_blocks
  * @nr_hwpoison: number of hardware-poisoned pages in the block
- * @offline_failure: why the last offline of the block failed (reason
- *	MHP_OFFLINE_NONE after a success or before any attempt); written by
- *	the block's offline under its device lock, copied in and out under
- *	the block layer's report lock (drivers/base/memory.c)
- * @offline_errno: the errno of that failure, 0 with MHP_OFFLINE_NONE
+ * @offline_reason: why the last offline of the block failed
+ *	(MHP_OFFLINE_NONE after a success or before any attempt)
+ * @offline_page: what the page named by that failure is (MHP_PAGE_NONE if
+ *	none was named). Both are written by the block's offline under its
+ *	device lock with WRITE_ONCE() and read locklessly with READ_ONCE(),
+ *	each on its own: memoryN/offline_failure and offline_failure_page
+ *	show one value each
  */
 struct memory_block {
 	unsigned long start_section_nr;
@@ -142,8 +144,8 @@ struct memory_block {
 #if defined(CONFIG_MEMORY_FAILURE) && defined(CONFIG_MEMORY_HOTPLUG)
 	atomic_long_t nr_hwpoison;
 #endif
-	struct mhp_offline_report offline_failure;
-	int offline_errno;
+	enum mhp_offline_reason offline_reason;
+	enum mhp_page_kind offline_page;
 };
 
 /* May be overridden by the architecture. */

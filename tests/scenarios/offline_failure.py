@@ -1,9 +1,11 @@
 """Why did my memory not go away? Each failed offline the guest can produce
-is named in memoryN/offline_failure ("errno=E... reason=... [pfn=0x...
-page=...] [notifier=...]", the pfn for readers with CAP_SYS_ADMIN only),
-counted in /sys/devices/system/memory/stats,
-reported by the memory_hotplug:mhp_offline_fail tracepoint, and leaves the
-block online as it was; a successful offline empties the file again.
+is named in memoryN/offline_failure (one word: the reason) and
+memoryN/offline_failure_page (one word: what the page in the way is),
+counted in /proc/vmstat (memory_offline_fail_REASON), reported by the
+memory_hotplug:mhp_offline_fail tracepoint (with the errno, the page's pfn
+and the notifier, reason and page recorded as numbers and printed as the
+words), and leaves the block online as it was; a successful offline
+empties both files again. No physical address is in sysfs, for anyone.
 
 Reasons made here: a signal and memory_hotplug.offline_timeout_ms (a user
 page held by vmsplice(2) in a ZONE_MOVABLE block), a memory notifier's
@@ -12,20 +14,24 @@ ZONE_NORMAL block (pipe buffers, slab: the named page's kind must agree
 with /proc/kpageflags), and a hole (memory0, below 1 MiB). Not made: a
 free huge page that cannot be dissolved (needs a failing vmemmap
 allocation) and a range spanning zones (the block layer never offlines
-one). New files: the reference kernel has none of them."""
+one). New files and counters: the reference kernel has none of them."""
 
+import errno
 import re
 
 from guest import (MEM, PARAMS, block_size, hold_page, online, pin_unmovable, plug,
                    release_page, sane, unpin, wait_for)
 
 REQUIRES = "ours"
-WHY = "offline_failure, stats, offline_timeout_ms and the tracepoints are new in ours"
+WHY = "offline_failure(_page), the vmstat counters, offline_timeout_ms and the tracepoints are new in ours"
 
 VM = dict(mem="2G")
 
 TRACE = "/sys/kernel/tracing"
 EVENTS = f"{TRACE}/events/memory_hotplug"
+REASONS = ("unmovable", "isolation", "hugetlb", "notifier", "signal", "timeout", "holes", "zones")
+KINDS = ("slab", "pagetable", "reserved", "hugetlb", "driver", "pinned", "user", "movable",
+         "kernel")
 INJ = "/sys/kernel/debug/notifier-error-inject/memory/actions/MEM_GOING_OFFLINE/error"
 
 # /proc/kpageflags bits (Documentation/admin-guide/mm/pagemap.rst) that say
@@ -53,31 +59,55 @@ def kind_agrees(kind, flags):
     return False
 
 
+def last_fail_event(vm, block):
+    """The fields of the last mhp_offline_fail event of the block in the
+    trace buffer (trace_on() before the offline), as {key: value}."""
+    start = block * (block_size(vm) // 4096)
+    found = {}
+    for line in vm.sh(f"cat {TRACE}/trace", timeout=120).splitlines():
+        if "mhp_offline_fail:" not in line:
+            continue
+        fields = dict(w.split("=", 1) for w in line.split("mhp_offline_fail:", 1)[1].split()
+                      if "=" in w)
+        if int(fields.get("pfn", "-1"), 0) == start:
+            found = fields
+    return found
+
+
 def failure(vm, block):
-    """memoryN/offline_failure as {key: value} ({} when empty)."""
-    text = vm.read(f"{MEM}/memory{block}/offline_failure")
-    return dict(w.split("=", 1) for w in text.split())
+    """What a user learns of the block's last failed offline: reason and
+    page kind from its two files (absent when empty), and from its last
+    mhp_offline_fail event the errno, the page's pfn and the notifier."""
+    f = {}
+    for key, name in (("reason", "offline_failure"), ("page", "offline_failure_page")):
+        text = vm.read(f"{MEM}/memory{block}/{name}")
+        if text:
+            f[key] = text
+    ev = last_fail_event(vm, block)
+    if "ret" in ev:
+        f["errno"] = errno.errorcode.get(-int(ev["ret"]), ev["ret"])
+    if ev.get("page_pfn", "0xffffffffffffffff") != "0xffffffffffffffff":
+        f["pfn"] = ev["page_pfn"]
+    if ev.get("notifier", "0x0") not in ("0x0", "(null)"):
+        f["notifier"] = ev["notifier"]
+    return f
 
 
-def failure_unprivileged(vm, block):
-    """memoryN/offline_failure as user nobody reads it, as {key: value}."""
-    rc, text = vm.run("setpriv --reuid=65534 --regid=65534 --clear-groups "
-                      f"cat {MEM}/memory{block}/offline_failure")
-    return dict(w.split("=", 1) for w in text.split()) if rc == 0 else {"read": "failed"}
+def no_address(t, vm, block, what):
+    """User nobody reads the block's two files as root does, and neither
+    holds an address (pagemap and kpageflags hide pfns from non-root)."""
+    files = f"{MEM}/memory{block}/offline_failure {MEM}/memory{block}/offline_failure_page"
+    root = vm.sh(f"cat {files}")
+    rc, text = vm.run(f"setpriv --reuid=65534 --regid=65534 --clear-groups cat {files}")
+    t.ok(rc == 0 and text == root and not re.search(r"0x|\d{4,}", text),
+         f"{what}: user nobody reads offline_failure(_page) as root does, no address in it",
+         diag=f"nobody: {text!r}, root: {root!r}")
 
 
-def hides_pfn(t, vm, block, f, what):
-    """An unprivileged reader sees every word of offline_failure but the
-    pfn, which is a physical address (as /proc/PID/pagemap hides it)."""
-    u = failure_unprivileged(vm, block)
-    want = {k: v for k, v in f.items() if k != "pfn"}
-    same(t, u, want, f"{what}: user nobody reads offline_failure without its pfn",
-         diag=f"root reads {f}")
-
-
-def stats(vm):
-    return {k: int(v) for k, v in (line.split() for line in
-                                   vm.read(f"{MEM}/stats").splitlines())}
+def counters(vm):
+    """The memory hotplug counters of /proc/vmstat, {name: value}."""
+    return {k: int(v) for k, v in (line.split() for line in vm.read("/proc/vmstat").splitlines())
+            if k.startswith("memory_")}
 
 
 def offline(vm, block, prefix=""):
@@ -119,8 +149,9 @@ def recorded(t, vm, before, reason, block, state_desc):
     lines = trace_lines(vm, "mhp_offline_fail")
     t.ok(any(f"reason={reason}" in line for line in lines),
          f"mhp_offline_fail fired with reason={reason}", diag="\n".join(lines[-5:]))
-    t.eq(stats(vm)[f"offline_failed_{reason}"], before[f"offline_failed_{reason}"] + 1,
-         f"offline_failed_{reason} moved by one")
+    t.eq(counters(vm)[f"memory_offline_fail_{reason}"],
+         before[f"memory_offline_fail_{reason}"] + 1,
+         f"/proc/vmstat memory_offline_fail_{reason} moved by one")
     t.eq(vm.read(f"{MEM}/memory{block}/state"), "online", state_desc)
 
 
@@ -132,23 +163,35 @@ def test_files_are_there(vm, t):
     vm.run(f"mountpoint -q {TRACE} || mount -t tracefs nodev {TRACE}")
     t.ok(vm.run(f"test -d {EVENTS}")[0] == 0, "tracefs has the memory_hotplug events")
     t.eq(param(vm), "0", "offline_timeout_ms is 0 by default (6.12's behaviour)")
-    s = stats(vm)
-    t.ok({"blocks_onlined", "blocks_offlined", "pages_migrated", "pages_migration_failed",
-          "offline_failed_unmovable", "offline_failed_timeout"} <= set(s),
-         "the stats file has the counters", diag=str(s))
-    t.eq(vm.read(f"{MEM}/memory1/offline_failure"), "",
-         "offline_failure is empty before any attempt")
+    s = counters(vm)
+    want = ["memory_block_online", "memory_block_offline", "memory_offline_pgmigrate_success",
+            "memory_offline_pgmigrate_fail"] + [f"memory_offline_fail_{r}" for r in REASONS]
+    same(t, sorted(s), sorted(want), "/proc/vmstat has the memory hotplug counters")
+    t.ok(vm.run(f"test -e {MEM}/stats")[0] != 0, "there is no stats table in sysfs")
+    for name in ("offline_failure", "offline_failure_page"):
+        t.eq(vm.read(f"{MEM}/memory1/{name}"), "", f"{name} is empty before any attempt")
+    # Reasons and page kinds are numbers in the ring buffer: the format
+    # tools parse shows each value with its word, no enum name left.
+    fmt = vm.read(f"{EVENTS}/mhp_offline_fail/format")
+    pairs = [(i, w) for i, w in enumerate(("none",) + REASONS)] + \
+            [(i, w) for i, w in enumerate(("none",) + KINDS)]
+    missing = [p for p in pairs if not re.search(r"\{\s*%d,\s*\"%s\"\s*\}" % p, fmt)]
+    t.ok("__print_symbolic" in fmt and "MHP_" not in fmt and not missing,
+         "mhp_offline_fail prints reason and page from numbers, with the words of the files",
+         diag=f"missing {missing}\n{fmt[-900:]}")
+    rc, out = vm.run(f"grep -l duration_ns {EVENTS}/*/format")
+    t.ok(rc != 0, "no event records a duration (the timestamps give it)", diag=out)
 
 
 def test_hole(vm, t):
-    before = stats(vm)
+    before = counters(vm)
     trace_on(vm)
     rc, _, out = offline(vm, 0)
     t.ok(rc != 0 and "Invalid argument" in out, "memory0 (a hole below 1 MiB) refuses: EINVAL",
          diag=out)
     f = failure(vm, 0)
     same(t, (f.get("errno"), f.get("reason")), ("EINVAL", "holes"),
-         "offline_failure says errno=EINVAL reason=holes", diag=str(f))
+         "offline_failure: holes; the event: EINVAL", diag=str(f))
     recorded(t, vm, before, "holes", 0, "memory0 stays online")
 
 
@@ -164,16 +207,16 @@ def test_signal_timeout_and_success(vm, t):
     block = pfn // per
 
     # A signal ends the attempt: EINTR, reason=signal.
-    before = stats(vm)
+    before = counters(vm)
     trace_on(vm)
     rc, secs, out = offline(vm, block, "timeout -s INT 5")
     t.ok(rc != 0, f"offlining memory{block} (held page) ends with the signal", diag=out)
     f = failure(vm, block)
     same(t, (f.get("errno"), f.get("reason"), f.get("page")), ("EINTR", "signal", "user"),
-         "offline_failure: errno=EINTR reason=signal page=user", diag=str(f))
+         "offline_failure: signal, offline_failure_page: user; the event: EINTR", diag=str(f))
     t.ok(in_block(vm, block, f.get("pfn")), "its pfn is in the block",
          diag=f"{f} (held pfn {pfn:#x})")
-    hides_pfn(t, vm, block, f, "signal")
+    no_address(t, vm, block, "signal")
     recorded(t, vm, before, "signal", block, "the block is online again")
 
     # The timeout: EBUSY, reason=timeout, after about the time set.
@@ -182,7 +225,7 @@ def test_signal_timeout_and_success(vm, t):
         t.ok(rc != 0 or bad == "", f"offline_timeout_ms refuses {bad!r}")
     t.eq(param(vm), "0", "and keeps 0")
     vm.sh(f"echo 1500 > {PARAMS}/offline_timeout_ms")
-    before = stats(vm)
+    before = counters(vm)
     trace_on(vm)
     rc, secs, out = offline(vm, block)
     vm.sh(f"echo 0 > {PARAMS}/offline_timeout_ms")
@@ -191,35 +234,35 @@ def test_signal_timeout_and_success(vm, t):
     t.ok(1.4 <= secs < 60, f"after about 1.5 s ({secs:.1f} s)")
     f = failure(vm, block)
     same(t, (f.get("errno"), f.get("reason"), f.get("page")), ("EBUSY", "timeout", "user"),
-         "offline_failure: errno=EBUSY reason=timeout page=user", diag=str(f))
+         "offline_failure: timeout, offline_failure_page: user; the event: EBUSY", diag=str(f))
     t.ok(in_block(vm, block, f.get("pfn")), "its pfn is in the block", diag=str(f))
     lines = trace_lines(vm, "mhp_offline_fail")
     t.ok(any("reason=timeout" in line and "page=user" in line for line in lines),
          "mhp_offline_fail fired with reason=timeout page=user", diag="\n".join(lines[-5:]))
-    s = stats(vm)
-    t.eq(s["offline_failed_timeout"], before["offline_failed_timeout"] + 1,
-         "offline_failed_timeout moved by one")
-    t.ok(s["pages_migration_failed"] > before["pages_migration_failed"],
-         "pages_migration_failed counts the held page's failed migrations")
+    s = counters(vm)
+    t.eq(s["memory_offline_fail_timeout"], before["memory_offline_fail_timeout"] + 1,
+         "memory_offline_fail_timeout moved by one")
+    t.ok(s["memory_offline_pgmigrate_fail"] > before["memory_offline_pgmigrate_fail"],
+         "memory_offline_pgmigrate_fail counts the held page's failed migrations")
     t.eq(vm.read(f"{MEM}/memory{block}/state"), "online", "the block is online again")
 
     # Let go of the page: the offline works and the file is empty again.
     release_page(vm)
-    before = stats(vm)
+    before = counters(vm)
     trace_on(vm)
     rc, _, out = offline(vm, block)
     same(t, rc, 0, f"once the page is free memory{block} offlines", diag=out)
-    t.eq(vm.read(f"{MEM}/memory{block}/offline_failure"), "",
-         "a successful offline empties offline_failure")
+    for name in ("offline_failure", "offline_failure_page"):
+        t.eq(vm.read(f"{MEM}/memory{block}/{name}"), "", f"a successful offline empties {name}")
     lines = trace_lines(vm, "mhp_offline_end")
-    t.ok(any("ret=0" in line and "duration_ns=" in line for line in lines),
-         "mhp_offline_end fired with ret=0 and a duration", diag="\n".join(lines[-5:]))
-    t.eq(stats(vm)["blocks_offlined"], before["blocks_offlined"] + 1,
-         "blocks_offlined moved by one")
-    before = stats(vm)
+    t.ok(any("ret=0" in line for line in lines),
+         "mhp_offline_end fired with ret=0", diag="\n".join(lines[-5:]))
+    t.eq(counters(vm)["memory_block_offline"], before["memory_block_offline"] + 1,
+         "memory_block_offline moved by one")
+    before = counters(vm)
     t.eq(online(vm, [block], "online_movable"), [], "it onlines again")
-    t.eq(stats(vm)["blocks_onlined"], before["blocks_onlined"] + 1,
-         "blocks_onlined moved by one")
+    t.eq(counters(vm)["memory_block_online"], before["memory_block_online"] + 1,
+         "memory_block_online moved by one")
 
 
 def test_notifier_veto(vm, t):
@@ -233,7 +276,7 @@ def test_notifier_veto(vm, t):
                 f"test -e {INJ}")[0]
     t.require(rc == 0, "the memory notifier error injection module is loaded")
     block = ids[-1]
-    before = stats(vm)
+    before = counters(vm)
     vm.sh(f"echo -16 > {INJ}")
     trace_on(vm)
     rc, _, out = offline(vm, block)
@@ -241,12 +284,15 @@ def test_notifier_veto(vm, t):
     t.ok(rc != 0 and "busy" in out, "with MEM_GOING_OFFLINE failing -16 the offline fails",
          diag=out)
     f = failure(vm, block)
-    # A name needs CONFIG_KALLSYMS (the debug kernels); never an address.
-    name = ("notifier_err_inject_callback" if vm.run("test -e /proc/kallsyms")[0] == 0
-            else "?")
-    same(t, (f.get("errno"), f.get("reason"), f.get("notifier")),
-         ("EBUSY", "notifier", name),
-         "offline_failure names the notifier", diag=str(f))
+    same(t, (f.get("errno"), f.get("reason"), f.get("page")), ("EBUSY", "notifier", None),
+         "offline_failure: notifier, no page; the event: EBUSY", diag=str(f))
+    # The event names the callback: by name with CONFIG_KALLSYMS (the
+    # debug kernels), else by its address (tracefs is root's only).
+    kallsyms = vm.run("test -e /proc/kallsyms")[0] == 0
+    got = f.get("notifier", "")
+    t.ok(got == "notifier_err_inject_callback" if kallsyms else re.fullmatch(r"0x[0-9a-f]+", got),
+         "mhp_offline_fail names the notifier that refused", diag=str(f))
+    no_address(t, vm, block, "notifier")
     recorded(t, vm, before, "notifier", block, "the block stays online")
     vm.run("rmmod memory_notifier_error_inject")
 
@@ -260,7 +306,7 @@ def test_unmovable_kernel_pages(vm, t):
     t.require(pin_unmovable(vm, 128), "a process holds 128 MiB of pipe buffers")
     vm.run("mkdir -p /tmp/slab && cd /tmp/slab && python3 -c '"
            "import os\nfor i in range(20000): open(str(i), \"w\").close()'", timeout=300)
-    before = stats(vm)
+    before = counters(vm)
     trace_on(vm)
     refused = {}
     for b in ids:
@@ -276,7 +322,7 @@ def test_unmovable_kernel_pages(vm, t):
     kinds = {}
     for b, f in refused.items():
         same(t, (f.get("errno"), f.get("reason")), ("EBUSY", "unmovable"),
-             f"memory{b}: offline_failure says errno=EBUSY reason=unmovable", diag=str(f))
+             f"memory{b}: offline_failure: unmovable; the event: EBUSY", diag=str(f))
         t.ok(in_block(vm, b, f.get("pfn")), f"memory{b}: its pfn is in the block", diag=str(f))
         pfn = int(f.get("pfn", "0"), 16)
         flags = int(vm.sh(f"dd if=/proc/kpageflags bs=8 skip={pfn} count=1 2>/dev/null"
@@ -285,13 +331,13 @@ def test_unmovable_kernel_pages(vm, t):
              f"memory{b}: page={f.get('page')} agrees with /proc/kpageflags ({flags:#x})")
         # After kpageflags: the reader is a new process, whose page
         # tables could take the named page if it was freed meanwhile.
-        hides_pfn(t, vm, b, f, f"memory{b}")
+        no_address(t, vm, b, f"memory{b}")
         kinds[f.get("page")] = kinds.get(f.get("page"), 0) + 1
         t.eq(vm.read(f"{MEM}/memory{b}/state"), "online", f"memory{b} stays online")
     t.note(f"pages named: {kinds}")
-    t.eq(stats(vm)["offline_failed_unmovable"],
-         before["offline_failed_unmovable"] + len(refused),
-         "offline_failed_unmovable moved by one per refusal")
+    t.eq(counters(vm)["memory_offline_fail_unmovable"],
+         before["memory_offline_fail_unmovable"] + len(refused),
+         "memory_offline_fail_unmovable moved by one per refusal")
     unpin(vm)
     vm.run("rm -rf /tmp/slab")
     sane(vm, t)

@@ -2,10 +2,11 @@
 migrate shares the migration among CPUs. Users see the parameter and the
 time; so each test checks what an offline of a block full of a process's
 memory must leave, on every CPU and on one: each block offline, the
-process reads back every word it wrote, the stats file counts at least
-the pages that had to move, MemTotal shrank by the DIMM and it ejects.
-The workqueue's trace events show whether the helpers ran: on a 2-CPU guest
-with the default they must, with migrate_threads=1 they must not."""
+process reads back every word it wrote, /proc/vmstat counts at least
+the pages that had to move (memory_offline_pgmigrate_success), MemTotal
+shrank by the DIMM and it ejects. The workqueue's trace events show
+whether the helpers ran: on a 2-CPU guest with the default they must,
+with migrate_threads=1 they must not."""
 
 import os
 import subprocess
@@ -48,12 +49,12 @@ def helper_address(vm):
 
 
 def migrated(vm):
-    """pages_migrated of the stats file."""
-    for line in vm.read(f"{MEM}/stats").splitlines():
+    """Pages offlining migrated, as /proc/vmstat counts them."""
+    for line in vm.read("/proc/vmstat").splitlines():
         name, value = line.split()
-        if name == "pages_migrated":
+        if name == "memory_offline_pgmigrate_success":
             return int(value)
-    raise AssertionError("no pages_migrated line in the stats file")
+    raise AssertionError("no memory_offline_pgmigrate_success in /proc/vmstat")
 
 
 def offline_filled_dimm(vm, t, what):
@@ -87,8 +88,9 @@ def offline_filled_dimm(vm, t, what):
     t.eq(failed, [], f"{what}: every block of the filled DIMM goes offline")
     moved = migrated(vm) - moved0
     t.ok(moved >= FILL_MIB * 256 * 9 // 10,
-         f"{what}: the stats file counts the filled pages as migrated",
-         diag=f"pages_migrated grew by {moved}, {FILL_MIB * 256} pages were filled")
+         f"{what}: /proc/vmstat counts the filled pages as migrated",
+         diag=f"memory_offline_pgmigrate_success grew by {moved}, "
+              f"{FILL_MIB * 256} pages were filled")
     out = vm.sh("kill -USR1 $(cat /tmp/fill.pid); "
                 "while kill -0 $(cat /tmp/fill.pid) 2>/dev/null; do sleep 0.5; done; "
                 "cat /tmp/fill.out", timeout=600)

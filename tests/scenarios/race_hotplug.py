@@ -265,12 +265,15 @@ MEM = "/sys/devices/system/memory"
 out = "/tmp/race/reader.json"
 ZONES = {"DMA", "DMA32", "Normal", "Movable", "none"}
 STATES = {"online", "offline", "going-offline"}
-# Ours only: why the last offline failed, empty or one line of key=value.
-FAILURE = re.compile(r"(errno=\S+ reason=[a-z]+( pfn=0x[0-9a-f]+ page=[a-z]+)?"
-                     r"( notifier=\S+)?\n)?")
+# Ours only: why the last offline failed and what page was in the way,
+# each empty or one word.
+REASONS = {"unmovable", "isolation", "hugetlb", "notifier", "signal", "timeout", "holes",
+           "zones"}
+KINDS = {"slab", "pagetable", "reserved", "hugetlb", "driver", "pinned", "user", "movable",
+         "kernel"}
 FILES = ["state", "online", "phys_index", "phys_device", "removable", "valid_zones"]
 if os.path.exists(f"{MEM}/memory1/offline_failure"):
-    FILES.append("offline_failure")
+    FILES += ["offline_failure", "offline_failure_page"]
 c = dict(passes=0, reads=0, vanished=0, errors=0, lsmem=0, lsmem_raced=0, lsmem_failed=0,
          done=False)
 errs, lsmem_errs = [], []
@@ -297,8 +300,10 @@ def check(n, name, v):
         bad(f"{n}/phys_index: {v!r}")
     elif name == "phys_device" and not v.isdigit():
         bad(f"{n}/phys_device: {v!r}")
-    elif name == "offline_failure" and not FAILURE.fullmatch(v):
+    elif name == "offline_failure" and v and v not in REASONS:
         bad(f"{n}/offline_failure: {v!r}")
+    elif name == "offline_failure_page" and v and v not in KINDS:
+        bad(f"{n}/offline_failure_page: {v!r}")
 
 start = time.monotonic()
 while c["passes"] == 0 or not (os.path.exists(stop) or time.monotonic() - start > limit):

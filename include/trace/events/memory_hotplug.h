@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Memory hot(un)plug events: a range added or removed, a block onlined or
- * offlined (each as a begin/end pair, the end with the result and how long
- * it took), why an offline failed, and how the migration of an offline
- * progresses pass by pass. Reasons and page kinds are recorded as the
- * words memoryN/offline_failure shows (mhp_offline_reason_name(),
- * mhp_page_kind_name()).
+ * offlined (each as a begin/end pair, the end with the result; the ring
+ * buffer's timestamps give the time between them), why an offline failed,
+ * and how the migration of an offline progresses pass by pass. Reasons and
+ * page kinds are recorded as numbers and printed as the words
+ * memoryN/offline_failure and offline_failure_page show.
  */
 #undef TRACE_SYSTEM
 #define TRACE_SYSTEM memory_hotplug
@@ -17,49 +17,99 @@
 #include <linux/mmzone.h>
 #include <linux/tracepoint.h>
 
-DECLARE_EVENT_CLASS(mhp_range_begin,
-		    TP_PROTO(u64 start, u64 size, int nid),
-		    TP_ARGS(start, size, nid),
-		    TP_STRUCT__entry(__field(u64, start)
-				     __field(u64, size)
-				     __field(int, nid)),
-		    TP_fast_assign(__entry->start = start;
-				   __entry->size = size;
-				   __entry->nid = nid;),
-		    TP_printk("range=[%#llx-%#llx] nid=%d", __entry->start,
-			      __entry->start + __entry->size - 1, __entry->nid));
+/*
+ * The enums' values, for user space tools that parse the format: the
+ * words must be those of mhp_offline_reason_name() and mhp_page_kind_name()
+ * (the offline_failure scenario compares them).
+ */
+TRACE_DEFINE_ENUM(MHP_OFFLINE_NONE);
+TRACE_DEFINE_ENUM(MHP_OFFLINE_UNMOVABLE);
+TRACE_DEFINE_ENUM(MHP_OFFLINE_ISOLATION);
+TRACE_DEFINE_ENUM(MHP_OFFLINE_HUGETLB);
+TRACE_DEFINE_ENUM(MHP_OFFLINE_NOTIFIER);
+TRACE_DEFINE_ENUM(MHP_OFFLINE_SIGNAL);
+TRACE_DEFINE_ENUM(MHP_OFFLINE_TIMEOUT);
+TRACE_DEFINE_ENUM(MHP_OFFLINE_HOLES);
+TRACE_DEFINE_ENUM(MHP_OFFLINE_ZONES);
+TRACE_DEFINE_ENUM(MHP_PAGE_NONE);
+TRACE_DEFINE_ENUM(MHP_PAGE_SLAB);
+TRACE_DEFINE_ENUM(MHP_PAGE_PAGETABLE);
+TRACE_DEFINE_ENUM(MHP_PAGE_RESERVED);
+TRACE_DEFINE_ENUM(MHP_PAGE_HUGETLB);
+TRACE_DEFINE_ENUM(MHP_PAGE_DRIVER);
+TRACE_DEFINE_ENUM(MHP_PAGE_PINNED);
+TRACE_DEFINE_ENUM(MHP_PAGE_USER);
+TRACE_DEFINE_ENUM(MHP_PAGE_MOVABLE);
+TRACE_DEFINE_ENUM(MHP_PAGE_KERNEL);
 
-DEFINE_EVENT(mhp_range_begin, mhp_add_begin,
-	     TP_PROTO(u64 start, u64 size, int nid),
-	     TP_ARGS(start, size, nid));
+#define mhp_show_reason(reason)						\
+	__print_symbolic(reason,					\
+			 { MHP_OFFLINE_NONE, "none" },			\
+			 { MHP_OFFLINE_UNMOVABLE, "unmovable" },	\
+			 { MHP_OFFLINE_ISOLATION, "isolation" },	\
+			 { MHP_OFFLINE_HUGETLB, "hugetlb" },		\
+			 { MHP_OFFLINE_NOTIFIER, "notifier" },		\
+			 { MHP_OFFLINE_SIGNAL, "signal" },		\
+			 { MHP_OFFLINE_TIMEOUT, "timeout" },		\
+			 { MHP_OFFLINE_HOLES, "holes" },		\
+			 { MHP_OFFLINE_ZONES, "zones" })
 
-DEFINE_EVENT(mhp_range_begin, mhp_remove_begin,
-	     TP_PROTO(u64 start, u64 size, int nid),
-	     TP_ARGS(start, size, nid));
+#define mhp_show_kind(kind)						\
+	__print_symbolic(kind,						\
+			 { MHP_PAGE_NONE, "none" },			\
+			 { MHP_PAGE_SLAB, "slab" },			\
+			 { MHP_PAGE_PAGETABLE, "pagetable" },		\
+			 { MHP_PAGE_RESERVED, "reserved" },		\
+			 { MHP_PAGE_HUGETLB, "hugetlb" },		\
+			 { MHP_PAGE_DRIVER, "driver" },			\
+			 { MHP_PAGE_PINNED, "pinned" },			\
+			 { MHP_PAGE_USER, "user" },			\
+			 { MHP_PAGE_MOVABLE, "movable" },		\
+			 { MHP_PAGE_KERNEL, "kernel" })
+
+TRACE_EVENT(mhp_add_begin,
+	    TP_PROTO(u64 start, u64 size, int nid),
+	    TP_ARGS(start, size, nid),
+	    TP_STRUCT__entry(__field(u64, start)
+			     __field(u64, size)
+			     __field(int, nid)),
+	    TP_fast_assign(__entry->start = start;
+			   __entry->size = size;
+			   __entry->nid = nid;),
+	    TP_printk("range=[%#llx-%#llx] nid=%d", __entry->start,
+		      __entry->start + __entry->size - 1, __entry->nid));
+
+/* A removal is asked for by range alone: it has no node to record. */
+TRACE_EVENT(mhp_remove_begin,
+	    TP_PROTO(u64 start, u64 size),
+	    TP_ARGS(start, size),
+	    TP_STRUCT__entry(__field(u64, start)
+			     __field(u64, size)),
+	    TP_fast_assign(__entry->start = start;
+			   __entry->size = size;),
+	    TP_printk("range=[%#llx-%#llx]", __entry->start,
+		      __entry->start + __entry->size - 1));
 
 DECLARE_EVENT_CLASS(mhp_range_end,
-		    TP_PROTO(u64 start, u64 size, int ret, u64 duration_ns),
-		    TP_ARGS(start, size, ret, duration_ns),
+		    TP_PROTO(u64 start, u64 size, int ret),
+		    TP_ARGS(start, size, ret),
 		    TP_STRUCT__entry(__field(u64, start)
 				     __field(u64, size)
-				     __field(int, ret)
-				     __field(u64, duration_ns)),
+				     __field(int, ret)),
 		    TP_fast_assign(__entry->start = start;
 				   __entry->size = size;
-				   __entry->ret = ret;
-				   __entry->duration_ns = duration_ns;),
-		    TP_printk("range=[%#llx-%#llx] ret=%d duration_ns=%llu",
-			      __entry->start,
+				   __entry->ret = ret;),
+		    TP_printk("range=[%#llx-%#llx] ret=%d", __entry->start,
 			      __entry->start + __entry->size - 1,
-			      __entry->ret, __entry->duration_ns));
+			      __entry->ret));
 
 DEFINE_EVENT(mhp_range_end, mhp_add_end,
-	     TP_PROTO(u64 start, u64 size, int ret, u64 duration_ns),
-	     TP_ARGS(start, size, ret, duration_ns));
+	     TP_PROTO(u64 start, u64 size, int ret),
+	     TP_ARGS(start, size, ret));
 
 DEFINE_EVENT(mhp_range_end, mhp_remove_end,
-	     TP_PROTO(u64 start, u64 size, int ret, u64 duration_ns),
-	     TP_ARGS(start, size, ret, duration_ns));
+	     TP_PROTO(u64 start, u64 size, int ret),
+	     TP_ARGS(start, size, ret));
 
 DECLARE_EVENT_CLASS(mhp_pages_begin,
 		    TP_PROTO(unsigned long start_pfn, unsigned long nr_pages,
@@ -89,34 +139,25 @@ DEFINE_EVENT(mhp_pages_begin, mhp_offline_begin,
 
 DECLARE_EVENT_CLASS(mhp_pages_end,
 		    TP_PROTO(unsigned long start_pfn, unsigned long nr_pages,
-			     struct zone *zone, int ret, u64 duration_ns),
-		    TP_ARGS(start_pfn, nr_pages, zone, ret, duration_ns),
+			     int ret),
+		    TP_ARGS(start_pfn, nr_pages, ret),
 		    TP_STRUCT__entry(__field(unsigned long, start_pfn)
 				     __field(unsigned long, nr_pages)
-				     __field(int, nid)
-				     __field(int, ret)
-				     __field(u64, duration_ns)
-				     __string(zone, zone->name)),
+				     __field(int, ret)),
 		    TP_fast_assign(__entry->start_pfn = start_pfn;
 				   __entry->nr_pages = nr_pages;
-				   __entry->nid = zone_to_nid(zone);
-				   __entry->ret = ret;
-				   __entry->duration_ns = duration_ns;
-				   __assign_str(zone);),
-		    TP_printk("pfn=%#lx nr_pages=%lu nid=%d zone=%s ret=%d duration_ns=%llu",
+				   __entry->ret = ret;),
+		    TP_printk("pfn=%#lx nr_pages=%lu ret=%d",
 			      __entry->start_pfn, __entry->nr_pages,
-			      __entry->nid, __get_str(zone), __entry->ret,
-			      __entry->duration_ns));
+			      __entry->ret));
 
 DEFINE_EVENT(mhp_pages_end, mhp_online_end,
-	     TP_PROTO(unsigned long start_pfn, unsigned long nr_pages,
-		      struct zone *zone, int ret, u64 duration_ns),
-	     TP_ARGS(start_pfn, nr_pages, zone, ret, duration_ns));
+	     TP_PROTO(unsigned long start_pfn, unsigned long nr_pages, int ret),
+	     TP_ARGS(start_pfn, nr_pages, ret));
 
 DEFINE_EVENT(mhp_pages_end, mhp_offline_end,
-	     TP_PROTO(unsigned long start_pfn, unsigned long nr_pages,
-		      struct zone *zone, int ret, u64 duration_ns),
-	     TP_ARGS(start_pfn, nr_pages, zone, ret, duration_ns));
+	     TP_PROTO(unsigned long start_pfn, unsigned long nr_pages, int ret),
+	     TP_ARGS(start_pfn, nr_pages, ret));
 
 /* page_pfn is ULONG_MAX and page "none" when no page was named. */
 TRACE_EVENT(mhp_offline_fail,
@@ -126,20 +167,22 @@ TRACE_EVENT(mhp_offline_fail,
 	    TP_STRUCT__entry(__field(unsigned long, start_pfn)
 			     __field(unsigned long, nr_pages)
 			     __field(int, ret)
+			     __field(enum mhp_offline_reason, reason)
+			     __field(enum mhp_page_kind, kind)
 			     __field(unsigned long, page_pfn)
-			     __field(void *, notifier)
-			     __string(reason, mhp_offline_reason_name(report->reason))
-			     __string(page, mhp_page_kind_name(report->kind))),
+			     __field(void *, notifier)),
 	    TP_fast_assign(__entry->start_pfn = start_pfn;
 			   __entry->nr_pages = nr_pages;
 			   __entry->ret = ret;
+			   __entry->reason = report->reason;
+			   __entry->kind = report->kind;
 			   __entry->page_pfn = report->pfn;
-			   __entry->notifier = report->notifier;
-			   __assign_str(reason);
-			   __assign_str(page);),
+			   __entry->notifier = report->notifier;),
 	    TP_printk("pfn=%#lx nr_pages=%lu ret=%d reason=%s page_pfn=%#lx page=%s notifier=%ps",
 		      __entry->start_pfn, __entry->nr_pages, __entry->ret,
-		      __get_str(reason), __entry->page_pfn, __get_str(page),
+		      mhp_show_reason(__entry->reason),
+		      __entry->page_pfn,
+		      mhp_show_kind(__entry->kind),
 		      __entry->notifier));
 
 TRACE_EVENT(mhp_offline_pass,
