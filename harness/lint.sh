@@ -1,10 +1,10 @@
 #!/bin/bash
 # The kernel's own checks on every file this tree owns (MANIFEST) and every
 # patch under patches/: checkpatch --strict, kernel-doc, get_abi.pl validate
-# on the ABI entries, and a compile of
-# each owned .c with sparse (C=2) and W=1 in a build folder of its own
-# (build/lint), so the normal build's objects are left alone. Any finding
-# fails.
+# on the ABI entries, and a compile of each owned .c with sparse (C=2) and
+# W=1 in a build folder of its own (build/lint), so the normal build's
+# objects are left alone, whose objects checkstack.pl then measures. Any
+# finding fails.
 . "$(dirname "$0")/common.sh"
 
 src=$BUILD/src/ours
@@ -21,6 +21,8 @@ finding() {	# finding TOOL OUTPUT
 	fail=1
 }
 
+# The most stack one function of ours may take, in bytes.
+STACK_MAX=768
 files=$(manifest)
 cfiles=$(printf '%s\n' $files | grep -E '\.[ch]$')
 patches=$(ls "$TOP"/patches/*.patch 2>/dev/null)
@@ -49,6 +51,13 @@ if [ -n "$objs" ]; then
 	make -C "$src" O="$BUILD/lint" -j"$(nproc)" C=2 W=1 $objs >>"$LOGS/lint-build.log" 2>&1 ||
 		finding build "$(grep -E 'error|Error' "$LOGS/lint-build.log" | head -20)"
 	finding "sparse/W=1" "$(grep -E '(warning|error):' "$LOGS/lint-build.log")"
+	# Stack: no function of ours may take more than STACK_MAX bytes of
+	# the kernel stack (checkstack.pl lists every one above 100).
+	for o in $objs; do
+		[ -f "$BUILD/lint/$o" ] || continue
+		finding checkstack "$(objdump -d "$BUILD/lint/$o" | perl scripts/checkstack.pl x86_64 |
+			awk -v max="$STACK_MAX" -v o="$o" '{ n = $NF + 0 } n > max { print o ": " $0 " (more than " max ")" }')"
+	done
 fi
 
 # The documentation: our .rst files through Sphinx (harness/docs.sh), and

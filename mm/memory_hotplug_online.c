@@ -16,6 +16,7 @@
 
 #include <linux/mm.h>
 #include <linux/compaction.h>
+#include <linux/cpuset.h>
 #include <linux/hugetlb.h>
 #include <linux/memory.h>
 #include <linux/memory_hotplug.h>
@@ -522,26 +523,46 @@ put:
 	}
 }
 
+/* Has the offline_timeout_ms deadline (jiffies; NULL: none) passed? */
+static bool mhp_past(const unsigned long *deadline)
+{
+	return deadline && time_after(jiffies, *deadline);
+}
+
 /*
- * Migration on several CPUs. An offline isolates the movable folios of
- * its range on one list. With memory_hotplug.migrate_threads allowing
- * more than one CPU and more than one chunk on the list, helpers on the
- * unbound workqueue and the offlining CPU take chunks of
+ * Migration in chunks, on several CPUs. An offline isolates the movable
+ * folios of its range on one list. With memory_hotplug.migrate_threads
+ * allowing more than one CPU and more than one chunk on the list, helpers
+ * on the unbound workqueue and the offlining CPU take chunks of
  * MHP_MIGRATE_CHUNK_PAGES off that list, each with a migrate_pages() call
- * of its own, until none is left. The folios of a chunk that did not
+ * of its own, until none is left; with offline_timeout_ms set, the
+ * offlining CPU alone works through the list the same way, so that the
+ * deadline is looked at before every chunk and not once per round.
+ *
+ * A job ends early when its deadline passes or a chunk runs out of memory
+ * (-ENOMEM, after which migrate_pages() itself stops): no CPU claims
+ * another chunk, and the folios nobody claimed go back where they came
+ * from without counting as failed. The folios of a chunk that did not
  * migrate go on the job's failed list for the offlining CPU to report and
  * put back. The offlining CPU claims chunks too, so the job ends even if
- * no helper gets to run; one that starts late finds the list empty. The
- * helpers take no lock of memory hotplug: the offlining thread holds
- * device_hotplug_lock, cpu_hotplug_lock and mem_hotplug_lock throughout
- * and waits for every helper before it looks at the range again, and
- * migration takes none of them.
+ * no helper gets to run; one that starts late finds nothing to do.
+ *
+ * Helpers allocate as kworkers, whose cpuset is not the offlining task's;
+ * so the job's target nodes are those the offlining task may use, as they
+ * would be for its own migrate_pages() (GFP_USER is hardwalled). When the
+ * cpuset leaves none of them, the offlining task migrates alone, as 6.12
+ * does. The helpers take no lock of memory hotplug: the offlining thread
+ * holds device_hotplug_lock, cpu_hotplug_lock and mem_hotplug_lock
+ * throughout and waits for every helper before it looks at the range
+ * again, and migration takes none of them.
  */
 struct mhp_migrate_job {
-	spinlock_t lock;		/* guards the two lists and @ret */
+	spinlock_t lock;		/* guards the lists, @ret and @stop */
 	struct list_head folios;	/* isolated, not claimed yet */
 	struct list_head failed;	/* claimed, not migrated */
 	int ret;			/* the first failed chunk's result */
+	bool stop;			/* claim no more chunks */
+	const unsigned long *deadline;	/* jiffies, or NULL for none */
 	atomic_long_t nr_succeeded;
 	const struct migration_target_control *mtc;
 };
@@ -551,7 +572,10 @@ struct mhp_migrate_helper {
 	struct mhp_migrate_job *job;
 };
 
-/* Move a chunk's worth of @job's folios onto @chunk; false if none is left. */
+/*
+ * Move a chunk's worth of @job's folios onto @chunk; false if none is left
+ * or the job has ended early.
+ */
 static bool mhp_migrate_claim(struct mhp_migrate_job *job,
 			      struct list_head *chunk)
 {
@@ -559,7 +583,10 @@ static bool mhp_migrate_claim(struct mhp_migrate_job *job,
 	struct folio *folio;
 
 	spin_lock(&job->lock);
-	while (pages < MHP_MIGRATE_CHUNK_PAGES && !list_empty(&job->folios)) {
+	if (!job->stop && mhp_past(job->deadline))
+		job->stop = true;
+	while (!job->stop && pages < MHP_MIGRATE_CHUNK_PAGES &&
+	       !list_empty(&job->folios)) {
 		folio = list_first_entry(&job->folios, struct folio, lru);
 		pages += folio_nr_pages(folio);
 		list_move_tail(&folio->lru, chunk);
@@ -586,6 +613,8 @@ static void mhp_migrate_chunks(struct mhp_migrate_job *job)
 		spin_lock(&job->lock);
 		if (!job->ret)
 			job->ret = ret ?: -EAGAIN;
+		if (ret == -ENOMEM)
+			job->stop = true;
 		list_splice_tail_init(&chunk, &job->failed);
 		spin_unlock(&job->lock);
 		cond_resched();
@@ -599,25 +628,30 @@ static void mhp_migrate_work(struct work_struct *work)
 }
 
 /*
- * Migrate the folios on @list as described above, with up to @nr_helpers
- * helpers. Returns what migrate_pages() would: 0 if all moved, else
- * nonzero with the folios left on @list; adds the pages that moved to
- * *@nr_succeeded.
+ * Migrate the folios on @list in chunks as described above, with up to
+ * @nr_helpers helpers, until @deadline (NULL: none). Returns what
+ * migrate_pages() would: 0 if all moved, else nonzero with the folios that
+ * failed left on @list; those never tried are put back. Adds the pages
+ * that moved to *@nr_succeeded.
  */
 static int mhp_migrate_shared(struct list_head *list, unsigned int nr_helpers,
 			      const struct migration_target_control *mtc,
+			      const unsigned long *deadline,
 			      unsigned long *nr_succeeded)
 {
 	struct mhp_migrate_helper helpers[MHP_MAX_THREADS - 1];
 	struct mhp_migrate_job job = {
 		.folios = LIST_HEAD_INIT(job.folios),
 		.failed = LIST_HEAD_INIT(job.failed),
+		.deadline = deadline,
 		.nr_succeeded = ATOMIC_LONG_INIT(0),
 		.mtc = mtc,
 	};
 	unsigned int i;
 
 	mem_hotplug_assert_write_held();
+	if (WARN_ON_ONCE(nr_helpers > ARRAY_SIZE(helpers)))
+		nr_helpers = ARRAY_SIZE(helpers);
 	spin_lock_init(&job.lock);
 	list_splice_init(list, &job.folios);
 	for (i = 0; i < nr_helpers; i++) {
@@ -631,17 +665,47 @@ static int mhp_migrate_shared(struct list_head *list, unsigned int nr_helpers,
 		cancel_work_sync(&helpers[i].work);
 		destroy_work_on_stack(&helpers[i].work);
 	}
+	/* Ended early: what nobody tried is neither moved nor failed. */
+	putback_movable_pages(&job.folios);
 	list_splice_init(&job.failed, list);
 	*nr_succeeded += atomic_long_read(&job.nr_succeeded);
 	return job.ret;
 }
 
 /*
- * Migrate the movable folios of [start_pfn, end_pfn) to other memory: to
- * another node with memory if there is one, else to the same node.
- * Failures are retried by the caller; @report counts both.
+ * The nodes @mtc may migrate to: another node with memory if there is
+ * one, else the range's own; only those the offlining task's cpuset
+ * allows when helpers allocate for it. False if the cpuset allows none,
+ * and then only the offlining task may allocate (with @mtc as 6.12 has it).
+ */
+static bool mhp_migrate_targets(struct migration_target_control *mtc)
+{
+	nodemask_t allowed;
+	unsigned int seq;
+
+	node_clear(mtc->nid, *mtc->nmask);
+	if (nodes_empty(*mtc->nmask))
+		node_set(mtc->nid, *mtc->nmask);
+	if (!cpusets_enabled())
+		return true;
+	do {
+		seq = read_mems_allowed_begin();
+		nodes_and(allowed, *mtc->nmask, cpuset_current_mems_allowed);
+	} while (read_mems_allowed_retry(seq));
+	if (nodes_empty(allowed))
+		return false;
+	*mtc->nmask = allowed;
+	return true;
+}
+
+/*
+ * Migrate the movable folios of [start_pfn, end_pfn) to other memory (see
+ * mhp_migrate_targets()), in chunks where helpers or @deadline (jiffies,
+ * NULL for none) need them. Failures are retried by the caller; @report
+ * counts both.
  */
 static void mhp_migrate_range(unsigned long start_pfn, unsigned long end_pfn,
+			      const unsigned long *deadline,
 			      struct mhp_offline_report *report)
 {
 	const unsigned int threads = READ_ONCE(mhp_migrate_threads);
@@ -652,7 +716,7 @@ static void mhp_migrate_range(unsigned long start_pfn, unsigned long end_pfn,
 		.reason = MR_MEMORY_HOTPLUG,
 	};
 	unsigned long nr_pages = 0;
-	unsigned int nr_helpers;
+	unsigned int nr_helpers = 0;
 	struct folio *folio;
 	LIST_HEAD(list);
 	int ret;
@@ -663,17 +727,15 @@ static void mhp_migrate_range(unsigned long start_pfn, unsigned long end_pfn,
 
 	/* The range is in one zone, hence on one node. */
 	mtc.nid = folio_nid(list_first_entry(&list, struct folio, lru));
-	node_clear(mtc.nid, targets);
-	if (nodes_empty(targets))
-		node_set(mtc.nid, targets);
-
-	list_for_each_entry(folio, &list, lru)
-		nr_pages += folio_nr_pages(folio);
-	nr_helpers = mhp_migrate_helpers(nr_pages,
-					 min(threads ?: UINT_MAX,
-					     mhp_helper_cpus()));
-	if (nr_helpers) {
-		ret = mhp_migrate_shared(&list, nr_helpers, &mtc,
+	if (mhp_migrate_targets(&mtc)) {
+		list_for_each_entry(folio, &list, lru)
+			nr_pages += folio_nr_pages(folio);
+		nr_helpers = mhp_migrate_helpers(nr_pages,
+						 min(threads ?: UINT_MAX,
+						     mhp_helper_cpus()));
+	}
+	if (nr_helpers || deadline) {
+		ret = mhp_migrate_shared(&list, nr_helpers, &mtc, deadline,
 					 &report->nr_migrated);
 	} else {
 		unsigned int nr_succeeded = 0;
@@ -814,12 +876,6 @@ static unsigned long mhp_count_left(unsigned long start_pfn,
 	return left;
 }
 
-/* Has the offline_timeout_ms deadline (jiffies; NULL: none) passed? */
-static bool mhp_past(const unsigned long *deadline)
-{
-	return deadline && time_after(jiffies, *deadline);
-}
-
 /* End mhp_evacuate() for @reason, naming a page still in the way. */
 static int mhp_evacuate_stop(unsigned long start_pfn, unsigned long end_pfn,
 			     enum mhp_offline_reason reason,
@@ -867,7 +923,7 @@ static int mhp_evacuate(unsigned long start_pfn, unsigned long end_pfn,
 				return mhp_evacuate_stop(start_pfn, end_pfn,
 							 MHP_OFFLINE_TIMEOUT,
 							 report);
-			mhp_migrate_range(pfn, end_pfn, report);
+			mhp_migrate_range(pfn, end_pfn, deadline, report);
 		}
 
 		/* Free huge pages would keep the pages out of the buddy. */

@@ -4,8 +4,12 @@ Each helper takes a harness.vm.VM and returns plain Python values, read in
 one guest command where it can, so that scenarios stay short.
 """
 
+import os
 import re
+import subprocess
 import time
+
+import vm as vmlib
 
 MEM = "/sys/devices/system/memory"
 NODE = "/sys/devices/system/node"
@@ -71,6 +75,14 @@ def zone_pages(vm, zone, node=0):
                 "($1==\"present\" || $1==\"managed\") {print $1, $2}' /proc/zoneinfo")
     d = dict(line.split() for line in out.splitlines())
     return int(d.get("present", 0)), int(d.get("managed", 0))
+
+
+def zone_free(vm, zone, node=0):
+    """Free pages of a zone of a node ("pages free" of /proc/zoneinfo), 0
+    if the node has no such zone."""
+    out = vm.sh(f"awk '/^Node / {{z = $2 == \"{node},\" && $4 == \"{zone}\"}} "
+                "z && $1 == \"pages\" && $2 == \"free\" {print $3}' /proc/zoneinfo")
+    return int(out.split()[0]) if out.split() else 0
 
 
 def wait_for(fn, timeout=60, interval=0.3):
@@ -190,6 +202,46 @@ def check_cpu_count_param(vm, t, name):
     for bad in ("x", "-1", "1.5"):
         rc, out = vm.write(path, bad)
         t.ok(rc != 0 and vm.read(path) == "0", f"{name} refuses {bad!r} and keeps 0", diag=out)
+
+
+# ---- a process's memory, checked ------------------------------------------
+
+def build_fill():
+    """harness/bench/fill.c, compiled on the host (the guest runs its libc);
+    return the program's path, which the guest sees as the same."""
+    src = os.path.join(vmlib.TOP, "harness", "bench", "fill.c")
+    out_dir = os.path.join(vmlib.BUILD, "bench")
+    exe = os.path.join(out_dir, "fill")
+    os.makedirs(out_dir, exist_ok=True)
+    if not os.path.exists(exe) or os.path.getmtime(exe) < os.path.getmtime(src):
+        subprocess.run(["gcc", "-O2", "-Wall", "-o", exe + ".part", src], check=True)
+        os.rename(exe + ".part", exe)
+    return exe
+
+
+def fill_start(vm, mib, cgroup=None):
+    """Start harness/bench/fill in the guest: mib MiB of anonymous memory
+    written with a pattern, in the cgroup directory cgroup if given (it
+    joins it before it allocates). Return its pid once it says READY, or
+    None if it died first (its words are in /tmp/fill.out)."""
+    join = f"echo $BASHPID > {cgroup}/cgroup.procs && " if cgroup else ""
+    rc, out = vm.run(f"( {join}exec {build_fill()} {mib} ) >/tmp/fill.out 2>&1 & "
+                     "echo $! >/tmp/fill.pid; "
+                     "until grep -q READY /tmp/fill.out; do sleep 0.5; "
+                     "kill -0 $(cat /tmp/fill.pid) 2>/dev/null || exit 1; done; "
+                     "echo PID $(cat /tmp/fill.pid)", timeout=600)
+    m = re.search(r"PID (\d+)", out)
+    return int(m.group(1)) if rc == 0 and m else None
+
+
+def fill_verify(vm):
+    """Tell the fill_start() process to check every word it wrote; return
+    its output once it has ended ("VERIFIED 0 bad words" if all was
+    kept, "CORRUPT N bad words" if not)."""
+    rc, out = vm.run("kill -USR1 $(cat /tmp/fill.pid); "
+                     "while kill -0 $(cat /tmp/fill.pid) 2>/dev/null; do sleep 0.5; done; "
+                     "cat /tmp/fill.out", timeout=600)
+    return out
 
 
 # ---- health ----------------------------------------------------------------

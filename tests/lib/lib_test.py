@@ -6,7 +6,9 @@ no kernel is needed. `make harness-test` runs them.
 
 import os
 import re
+import subprocess
 import sys
+import tempfile
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -108,6 +110,47 @@ class Guest(unittest.TestCase):
         self.assertEqual(guest.wait_for(lambda: calls.append(1) or len(calls) >= 3 and "x",
                                         5, 0), "x")
         self.assertEqual(guest.wait_for(lambda: 0, 0, 0), 0)
+
+    def test_zone_free_reads_the_zone_of_the_node(self):
+        zoneinfo = ("Node 0, zone    DMA32\n  pages free     100\n"
+                    "Node 0, zone  Movable\n  pages free     200\n"
+                    "Node 2, zone  Movable\n  pages free     300\n")
+        vm = FakeVM()
+
+        def answer(script):
+            # The awk program itself, on canned /proc/zoneinfo text.
+            prog = re.search(r"awk '(.*)' /proc/zoneinfo", script).group(1)
+            res = subprocess.run(["awk", prog], input=zoneinfo, capture_output=True, text=True)
+            return res.returncode, res.stdout
+        vm.run = lambda script, timeout=120, sink=None: answer(script)
+        self.assertEqual(guest.zone_free(vm, "Movable"), 200)
+        self.assertEqual(guest.zone_free(vm, "Movable", 2), 300)
+        self.assertEqual(guest.zone_free(vm, "DMA32", 0), 100)
+        self.assertEqual(guest.zone_free(vm, "Normal", 2), 0)
+
+    def test_build_fill_compiles_once(self):
+        tmp = tempfile.TemporaryDirectory()
+        self.addCleanup(tmp.cleanup)
+        old = vmlib.BUILD
+        vmlib.BUILD = tmp.name
+        self.addCleanup(setattr, vmlib, "BUILD", old)
+        exe = guest.build_fill()
+        self.assertEqual(exe, os.path.join(tmp.name, "bench", "fill"))
+        self.assertTrue(os.access(exe, os.X_OK))
+        mtime = os.path.getmtime(exe)
+        self.assertEqual(guest.build_fill(), exe)
+        self.assertEqual(os.path.getmtime(exe), mtime)
+
+    def test_fill_start_and_verify(self):
+        vm = FakeVM(("READY", (0, "PID 321\n")),
+                    ("USR1", (0, "READY 8 MiB\nVERIFIED 0 bad words\n")))
+        self.assertEqual(guest.fill_start(vm, 8, "/sys/fs/cgroup/x"), 321)
+        self.assertIn("echo $BASHPID > /sys/fs/cgroup/x/cgroup.procs && exec ", vm.scripts[0])
+        self.assertIn("/bench/fill 8 ) >/tmp/fill.out", vm.scripts[0])
+        self.assertIn("VERIFIED", guest.fill_verify(vm))
+        vm = FakeVM(("READY", (1, "")))
+        self.assertIsNone(guest.fill_start(vm, 8))
+        self.assertNotIn("cgroup.procs", vm.scripts[0])
 
     def test_check_cpu_count_param(self):
         state = {"v": "0"}
