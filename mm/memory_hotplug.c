@@ -734,16 +734,28 @@ EXPORT_SYMBOL_GPL(pfn_to_online_page);
 
 /*
  * memory_hotplug.init_threads: most CPUs that initialize the memmap of a
- * range being added and onlined, the adding one included, and that free
- * the pages of each block being onlined (mhp_online_range()). 0 means
- * every online housekeeping CPU (mhp_helper_cpus()), up to
- * MHP_MAX_THREADS, and larger values are clamped to as many; 1 leaves both to the onlining
- * CPU, as 6.12 does. Read once per range or block.
+ * range being added and onlined, the adding one included. 0 means every
+ * online housekeeping CPU (mhp_helper_cpus()), up to MHP_MAX_THREADS, and
+ * larger values are clamped to as many (mhp_param_cpus()); 1 leaves it to
+ * each block's onlining, as 6.12 does. Read once per range.
  */
 static unsigned int mhp_init_threads;
 module_param_named(init_threads, mhp_init_threads, uint, 0644);
 MODULE_PARM_DESC(init_threads,
-		 "CPUs that initialize the memmap of memory added and onlined at once, and free onlined pages (0: all online CPUs, at most 8; 1: the onlining CPU alone)");
+		 "CPUs that initialize the memmap of memory added and onlined at once (0: all online CPUs, at most 8; 1: the adding CPU alone)");
+
+/*
+ * memory_hotplug.prefault_threads: most CPUs busy with a range added
+ * offline once its first block is onlined: the onlining one, and a worker
+ * on each of the others that provides the memmap of the rest of the range
+ * ahead of its onlining (struct mhp_prefault). Counted as init_threads;
+ * 1 starts no worker, as 6.12 has none. Read when a range is armed and
+ * when its workers start.
+ */
+static unsigned int mhp_prefault_threads;
+module_param_named(prefault_threads, mhp_prefault_threads, uint, 0644);
+MODULE_PARM_DESC(prefault_threads,
+		 "CPUs that provide the memmap of memory added offline ahead of its onlining, the onlining one included (0: all online CPUs, at most 8; 1: none ahead)");
 
 /*
  * The range whose memmap an add initialized, while its blocks are being
@@ -770,8 +782,8 @@ static bool mhp_helper_cpu(int cpu)
  * mhp_helper_cpus() - how many online CPUs helpers may use
  *
  * The online housekeeping CPUs (mhp_helper_cpu()), at least one: the
- * caller works too, isolated or not. What init_threads and
- * migrate_threads = 0 stand for, and what larger values are clamped to.
+ * caller works too, isolated or not. What 0 stands for in the *_threads
+ * parameters, and what larger values are clamped to.
  *
  * Return: the number of CPUs, 1 or more.
  */
@@ -784,10 +796,17 @@ unsigned int mhp_helper_cpus(void)
 	return max(n, 1U);
 }
 
-/* CPUs that init_threads allows now, the caller's included. */
-static unsigned int mhp_init_cpus(void)
+/**
+ * mhp_param_cpus() - the CPUs a *_threads parameter allows now
+ * @threads: the parameter's value, read once by the caller
+ *
+ * 0 stands for every online housekeeping CPU (mhp_helper_cpus()); any
+ * value is clamped to that and to MHP_MAX_THREADS.
+ *
+ * Return: the number of CPUs, the caller's included: 1 or more.
+ */
+unsigned int mhp_param_cpus(unsigned int threads)
 {
-	unsigned int threads = READ_ONCE(mhp_init_threads);
 	unsigned int cpus = mhp_helper_cpus();
 
 	return min3(threads ? threads : cpus, cpus, MHP_MAX_THREADS);
@@ -942,7 +961,7 @@ static void mhp_job_work(struct work_struct *work)
 }
 
 /**
- * mhp_run_pieces() - work through a range on the CPUs init_threads allows
+ * mhp_run_pieces() - work through a range on several CPUs
  * @start_pfn: first pfn of the range
  * @nr_pages: number of pages
  * @align: pieces start on multiples of this many pages (a power of two),
@@ -951,6 +970,7 @@ static void mhp_job_work(struct work_struct *work)
  *	it must not sleep on a lock the caller holds
  * @arg: passed to @fn
  * @nid: node of the range: helpers go to its CPUs first
+ * @cpus: most CPUs to use, the caller's included (mhp_param_cpus())
  *
  * The caller works on pieces too, with one helper on each of up to
  * mhp_split_plan()'s threads - 1 other online CPUs (an unbound worker
@@ -963,7 +983,8 @@ static void mhp_job_work(struct work_struct *work)
  * the set of online CPUs as it is.
  */
 void mhp_run_pieces(unsigned long start_pfn, unsigned long nr_pages,
-		    unsigned long align, mhp_piece_fn fn, void *arg, int nid)
+		    unsigned long align, mhp_piece_fn fn, void *arg, int nid,
+		    unsigned int cpus)
 {
 	struct mhp_job_helper helpers[MHP_MAX_THREADS - 1];
 	struct mhp_job job = {
@@ -977,7 +998,7 @@ void mhp_run_pieces(unsigned long start_pfn, unsigned long nr_pages,
 	int cpu, self, pass;
 
 	mem_hotplug_assert_write_held();
-	mhp_split_plan(nr_pages, mhp_init_cpus(), align, &job.plan);
+	mhp_split_plan(nr_pages, cpus, align, &job.plan);
 
 	self = raw_smp_processor_id();
 	/* First the CPUs of @nid, then the others. */
@@ -1053,11 +1074,13 @@ static bool mhp_init_memmap_ahead(unsigned long start_pfn,
 		.zid = zone_idx(zone),
 	};
 
+	const unsigned int cpus = mhp_param_cpus(READ_ONCE(mhp_init_threads));
+
 	mem_hotplug_assert_write_held();
-	if (mhp_init_cpus() < 2 || nr_pages <= PAGES_PER_SECTION)
+	if (cpus < 2 || nr_pages <= PAGES_PER_SECTION)
 		return false;
 	mhp_run_pieces(start_pfn, nr_pages, PAGES_PER_SECTION,
-		       mhp_init_memmap_piece, &owner, owner.nid);
+		       mhp_init_memmap_piece, &owner, owner.nid, cpus);
 	return true;
 }
 
@@ -1174,14 +1197,15 @@ static void mhp_prefault_stop(void)
 
 /*
  * Arm a range just added and left offline, unless it is one section or
- * init_threads is 1.
+ * prefault_threads is 1.
  */
 static void mhp_prefault_arm(unsigned long start_pfn, unsigned long nr_pages)
 {
 	struct mhp_prefault *pf = &mhp_prefault;
 
 	mhp_prefault_stop();
-	if (READ_ONCE(mhp_init_threads) == 1 || nr_pages <= PAGES_PER_SECTION)
+	if (READ_ONCE(mhp_prefault_threads) == 1 ||
+	    nr_pages <= PAGES_PER_SECTION)
 		return;
 	pf->start_pfn = start_pfn;
 	pf->nr_sections = nr_pages / PAGES_PER_SECTION;
@@ -1197,7 +1221,7 @@ static void mhp_prefault_arm(unsigned long start_pfn, unsigned long nr_pages)
  * range. Waits for any worker in the middle of a section and keeps them
  * all out of the range from then on (see struct mhp_prefault). If @pfn is
  * in the armed range, disarms it and queues one worker less than
- * init_threads CPUs: the onlining CPU goes on with the blocks.
+ * prefault_threads CPUs: the onlining CPU goes on with the blocks.
  */
 void mhp_prefault_online(unsigned long pfn, unsigned long nr_pages)
 {
@@ -1214,7 +1238,7 @@ void mhp_prefault_online(unsigned long pfn, unsigned long nr_pages)
 	    pfn >= pf->start_pfn + pf->nr_sections * PAGES_PER_SECTION)
 		return;
 	pf->armed = false;
-	threads = mhp_init_cpus();
+	threads = mhp_param_cpus(READ_ONCE(mhp_prefault_threads));
 	if (threads < 2)
 		return;
 

@@ -114,8 +114,10 @@ unsigned long mhp_split_piece(unsigned long start_pfn, unsigned long nr_pages,
 typedef void (*mhp_piece_fn)(unsigned long start_pfn, unsigned long nr_pages,
 			     void *arg);
 void mhp_run_pieces(unsigned long start_pfn, unsigned long nr_pages,
-		    unsigned long align, mhp_piece_fn fn, void *arg, int nid);
+		    unsigned long align, mhp_piece_fn fn, void *arg, int nid,
+		    unsigned int cpus);
 unsigned int mhp_helper_cpus(void);
+unsigned int mhp_param_cpus(unsigned int threads);
 
 /**
  * struct mhp_ready_memmap - memmap an add initialized ahead of its onlining

@@ -134,6 +134,17 @@ static void mhp_free_piece(unsigned long start_pfn, unsigned long nr_pages,
 	mhp_online_chunks(start_pfn, nr_pages, generic_online_page);
 }
 
+/*
+ * memory_hotplug.free_threads: most CPUs that hand the pages of a block
+ * being onlined to the page allocator, the onlining one included; counted
+ * as init_threads (mhp_param_cpus()). 1 frees on the onlining CPU alone,
+ * as 6.12 does. Read once per block.
+ */
+static unsigned int mhp_free_threads;
+module_param_named(free_threads, mhp_free_threads, uint, 0644);
+MODULE_PARM_DESC(free_threads,
+		 "CPUs that hand the pages of an onlined block to the allocator (0: all online CPUs, at most 8; 1: the onlining CPU alone)");
+
 /**
  * mhp_online_range() - pass a range to the online callback, mark it online
  * @start_pfn: first pfn, pageblock aligned
@@ -142,7 +153,7 @@ static void mhp_free_piece(unsigned long start_pfn, unsigned long nr_pages,
  * Chunks are as large as alignment allows, up to MAX_PAGE_ORDER. The
  * callback may keep pages to itself; all of them count as present anyway.
  * With the default callback, freeing the pages (a pass over each struct
- * page) is shared among the CPUs memory_hotplug.init_threads allows, in
+ * page) is shared among the CPUs memory_hotplug.free_threads allows, in
  * pieces of whole MAX_PAGE_ORDER chunks: the buddy allocator takes frees
  * from any CPU under the zone's lock, and the pageblocks are still
  * isolated, so no page is handed out before all are free. A driver's
@@ -154,7 +165,8 @@ void mhp_online_range(unsigned long start_pfn, unsigned long nr_pages)
 	if (online_page_callback == generic_online_page)
 		mhp_run_pieces(start_pfn, nr_pages, MAX_ORDER_NR_PAGES,
 			       mhp_free_piece, NULL,
-			       page_to_nid(pfn_to_page(start_pfn)));
+			       page_to_nid(pfn_to_page(start_pfn)),
+			       mhp_param_cpus(READ_ONCE(mhp_free_threads)));
 	else
 		mhp_online_chunks(start_pfn, nr_pages, online_page_callback);
 	online_mem_sections(start_pfn, start_pfn + nr_pages);

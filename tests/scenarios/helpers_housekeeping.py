@@ -3,16 +3,19 @@ isolcpus=2,3, the work items that initialize and free the memmap of a
 DIMM added and onlined at once, those that migrate an offline's pages and
 those that write the memmap of a range onlined later all run on CPUs 0-1,
 as the workqueue:workqueue_execute_start tracepoint shows; CPUs 2-3 run
-none of them, and the memory behaves as everywhere else."""
+none of them, and the memory behaves as everywhere else. Each kind of
+helper has a parameter of its own (init_threads, free_threads,
+prefault_threads, migrate_threads): 1 in one of them stops that kind only."""
 
 import os
 import re
 
 import vm as vmlib
-from guest import blocks, meminfo, online, plug, sane, set_auto_online, settle, wait_for
+from guest import (PARAMS, blocks, check_cpu_count_param, meminfo, online, plug, sane,
+                   set_auto_online, settle, wait_for)
 
 REQUIRES = "ours"
-WHY = "the parallel helpers (init_threads, migrate_threads) are new in ours"
+WHY = "the parallel helpers and their *_threads parameters are new in ours"
 
 VM = dict(mem="2G", smp=4, append="isolcpus=2,3")
 
@@ -99,4 +102,30 @@ def test_onlined_later(vm, t):
     t.eq(online(vm, ids, "offline"), [], "each block offlines")
     t.ok(vm.remove_dimm(dev, 120) and wait_for(lambda: not set(ids) & set(blocks(vm)), 60),
          "the DIMM ejects")
+    sane(vm, t)
+
+
+def test_parameters(vm, t):
+    for name in ("init_threads", "free_threads", "prefault_threads", "migrate_threads"):
+        check_cpu_count_param(vm, t, name)
+
+
+def test_one_parameter_each(vm, t):
+    # Blocks onlined by hand: prefault workers write the memmap ahead
+    # (prefault_threads), each block's pages are freed by job helpers
+    # (free_threads). Turning one kind off leaves the other running.
+    set_auto_online(vm, "offline")
+    for off, gone, kept in (("prefault_threads", "mhp_prefault_work", "mhp_job_work"),
+                            ("free_threads", "mhp_job_work", "mhp_prefault_work")):
+        vm.write(f"{PARAMS}/{off}", "1")
+        trace_on(vm)
+        dev, ids = plug(vm, "2G")
+        t.eq(online(vm, ids, "online_movable"), [], f"{off}=1: each block of a 2 GiB DIMM onlines")
+        seen = helper_cpus(vm)
+        t.ok(gone not in seen and kept in seen,
+             f"{off}=1: no {gone} ran, {kept} still did", diag=str(seen))
+        vm.write(f"{PARAMS}/{off}", "0")
+        t.eq(online(vm, ids, "offline"), [], f"{off}=1: each block offlines")
+        t.ok(vm.remove_dimm(dev, 120) and wait_for(lambda: not set(ids) & set(blocks(vm)), 60),
+             f"{off}=1: the DIMM ejects")
     sane(vm, t)

@@ -9,14 +9,16 @@ zone's present/managed pages grown by the DIMM, every page of it handed
 to the allocator (/proc/kpageflags: none left PageOffline, free ones in
 the buddy), its memory usable and read back as written, and the DIMM
 ejectable (but from ZONE_NORMAL). Blocks added offline and onlined by hand
-get workers that write the rest of the memmap from the first online on:
-the same end state, and a removal right after must wait for them."""
+get workers that write the rest of the memmap from the first online on
+(memory_hotplug.prefault_threads) and free each block's pages on several
+CPUs (free_threads): the same end state, and a removal right after must
+wait for them."""
 
 from guest import (MEM, PARAMS, blocks, check_cpu_count_param, meminfo, online, plug, sane,
                    set_auto_online, settle, wait_for, zone_pages)
 
 REQUIRES = "ours"
-WHY = "memory_hotplug.init_threads is new in ours"
+WHY = "memory_hotplug.init_threads, free_threads and prefault_threads are new in ours"
 # hugetlb_vmemmap is not in the debug pass yet: there (DEBUG_VM) giving the
 # huge pages back reports "BUG: Bad page state ... corrupted mapping in
 # tail page" for tail 64 of folios in the DIMM, a restored vmemmap page
@@ -87,7 +89,8 @@ def remove(vm, t, dev, ids, what):
 
 
 def test_parameter(vm, t):
-    check_cpu_count_param(vm, t, "init_threads")
+    for name in ("init_threads", "free_threads", "prefault_threads"):
+        check_cpu_count_param(vm, t, name)
 
 
 def test_every_cpu(vm, t):
@@ -138,10 +141,13 @@ def check_dimm(vm, t, dev, ids, total0, zone0, what):
 
 def test_by_hand(vm, t):
     # Blocks onlined one by one after the add: from the first one on,
-    # workers write the rest of the DIMM's memmap from its end.
+    # workers write the rest of the DIMM's memmap from its end
+    # (prefault_threads), and each block's pages are freed on several CPUs
+    # (free_threads).
     for threads in ("0", "1"):
-        what = f"by hand, init_threads={threads}"
-        vm.write(f"{PARAMS}/init_threads", threads)
+        what = f"by hand, prefault_threads=free_threads={threads}"
+        vm.write(f"{PARAMS}/prefault_threads", threads)
+        vm.write(f"{PARAMS}/free_threads", threads)
         total0, zone0 = meminfo(vm)["MemTotal"], zone_pages(vm, "Movable")
         dev, ids = plug(vm, "2G")
         t.eq(online(vm, ids, "online_movable"), [], f"{what}: each of the 16 blocks onlines")
@@ -150,7 +156,8 @@ def test_by_hand(vm, t):
         t.eq(out.strip(), "OK", f"{what}: 1200 MiB filled and read back as written")
         t.eq(online(vm, ids, "offline"), [], f"{what}: each block offlines")
         remove(vm, t, dev, ids, what)
-    vm.write(f"{PARAMS}/init_threads", "0")
+    vm.write(f"{PARAMS}/prefault_threads", "0")
+    vm.write(f"{PARAMS}/free_threads", "0")
     sane(vm, t)
 
 
