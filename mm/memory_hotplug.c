@@ -782,8 +782,9 @@ static bool mhp_helper_cpu(int cpu)
  * mhp_helper_cpus() - how many online CPUs helpers may use
  *
  * The online housekeeping CPUs (mhp_helper_cpu()), at least one: the
- * caller works too, isolated or not. What 0 stands for in the *_threads
- * parameters, and what larger values are clamped to.
+ * caller works too, isolated or not. What 0 stands for in init_threads,
+ * free_threads, prefault_threads and migrate_threads, and what larger
+ * values are clamped to.
  *
  * Return: the number of CPUs, 1 or more.
  */
@@ -797,7 +798,7 @@ unsigned int mhp_helper_cpus(void)
 }
 
 /**
- * mhp_param_cpus() - the CPUs a *_threads parameter allows now
+ * mhp_param_cpus() - the CPUs a CPU-count parameter allows now
  * @threads: the parameter's value, read once by the caller
  *
  * 0 stands for every online housekeeping CPU (mhp_helper_cpus()); any
