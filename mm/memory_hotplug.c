@@ -742,7 +742,7 @@ EXPORT_SYMBOL_GPL(pfn_to_online_page);
 static unsigned int mhp_init_threads;
 module_param_named(init_threads, mhp_init_threads, uint, 0644);
 MODULE_PARM_DESC(init_threads,
-		 "CPUs that initialize the memmap of memory added and onlined at once (0: all online CPUs, at most 8; 1: the adding CPU alone)");
+		 "CPUs that initialize the memmap of memory added and onlined at once (0: all housekeeping CPUs, at most 8; 1: the adding CPU alone)");
 
 /*
  * memory_hotplug.prefault_threads: most CPUs busy with a range added
@@ -755,7 +755,7 @@ MODULE_PARM_DESC(init_threads,
 static unsigned int mhp_prefault_threads;
 module_param_named(prefault_threads, mhp_prefault_threads, uint, 0644);
 MODULE_PARM_DESC(prefault_threads,
-		 "CPUs that provide the memmap of memory added offline ahead of its onlining, the onlining one included (0: all online CPUs, at most 8; 1: none ahead)");
+		 "CPUs that provide the memmap of memory added offline ahead of its onlining, the onlining one included (0: all housekeeping CPUs, at most 8; 1: none ahead)");
 
 /*
  * The range whose memmap an add initialized, while its blocks are being

@@ -143,7 +143,7 @@ static void mhp_free_piece(unsigned long start_pfn, unsigned long nr_pages,
 static unsigned int mhp_free_threads;
 module_param_named(free_threads, mhp_free_threads, uint, 0644);
 MODULE_PARM_DESC(free_threads,
-		 "CPUs that hand the pages of an onlined block to the allocator (0: all online CPUs, at most 8; 1: the onlining CPU alone)");
+		 "CPUs that hand the pages of an onlined block to the allocator (0: all housekeeping CPUs, at most 8; 1: the onlining CPU alone)");
 
 /**
  * mhp_online_range() - pass a range to the online callback, mark it online
@@ -366,13 +366,13 @@ unsigned int mhp_migrate_helpers(unsigned long nr_pages, unsigned int cpus)
  * moves out of its range, the offlining one included. 0 means every
  * online housekeeping CPU (mhp_helper_cpus()), up to MHP_MAX_THREADS,
  * and larger values are clamped to as many; 1 migrates on the offlining
- * CPU alone, in one migrate_pages() call, as 6.12 does. Read once per
- * migration.
+ * CPU alone, in one migrate_pages() call as 6.12 does (chunk by chunk when
+ * offline_timeout_ms is set). Read once per migration.
  */
 static unsigned int mhp_migrate_threads;
 module_param_named(migrate_threads, mhp_migrate_threads, uint, 0644);
 MODULE_PARM_DESC(migrate_threads,
-		 "CPUs that migrate the pages an offline moves away (0: all online CPUs, at most 8; 1: the offlining CPU alone)");
+		 "CPUs that migrate the pages an offline moves away (0: all housekeeping CPUs, at most 8; 1: the offlining CPU alone)");
 
 /*
  * memory_hotplug.offline_timeout_ms: how long an offline may try to empty
@@ -641,10 +641,12 @@ static void mhp_migrate_work(struct work_struct *work)
 
 /*
  * Migrate the folios on @list in chunks as described above, with up to
- * @nr_helpers helpers, until @deadline (NULL: none). Returns what
- * migrate_pages() would: 0 if all moved, else nonzero with the folios that
- * failed left on @list; those never tried are put back. Adds the pages
- * that moved to *@nr_succeeded.
+ * @nr_helpers helpers, until @deadline (NULL: none). Returns 0 if every
+ * chunk tried moved whole, else the first failed chunk's result with its
+ * folios left on @list; folios never tried (the deadline passed, or a
+ * chunk ran out of memory) are put back, so 0 does not mean the range is
+ * empty: the caller looks again. Adds the pages that moved to
+ * *@nr_succeeded.
  */
 static int mhp_migrate_shared(struct list_head *list, unsigned int nr_helpers,
 			      const struct migration_target_control *mtc,

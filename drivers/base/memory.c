@@ -74,10 +74,19 @@ static DEFINE_XARRAY_FLAGS(memory_groups, XA_FLAGS_ALLOC);
 
 /*
  * /proc/vmstat counts failed offlines in the order of the reasons, one
- * counter for each reason but MHP_OFFLINE_NONE.
+ * counter for each reason but MHP_OFFLINE_NONE: every reason's counter is
+ * asserted here, so that neither list can be reordered alone.
  */
-static_assert(MEMORY_OFFLINE_FAIL_ZONES - MEMORY_OFFLINE_FAIL_UNMOVABLE ==
-	      MHP_OFFLINE_ZONES - MHP_OFFLINE_UNMOVABLE);
+#define block_fail_event(reason) \
+	(MEMORY_OFFLINE_FAIL_UNMOVABLE + (reason) - MHP_OFFLINE_UNMOVABLE)
+static_assert(block_fail_event(MHP_OFFLINE_UNMOVABLE) == MEMORY_OFFLINE_FAIL_UNMOVABLE);
+static_assert(block_fail_event(MHP_OFFLINE_ISOLATION) == MEMORY_OFFLINE_FAIL_ISOLATION);
+static_assert(block_fail_event(MHP_OFFLINE_HUGETLB) == MEMORY_OFFLINE_FAIL_HUGETLB);
+static_assert(block_fail_event(MHP_OFFLINE_NOTIFIER) == MEMORY_OFFLINE_FAIL_NOTIFIER);
+static_assert(block_fail_event(MHP_OFFLINE_SIGNAL) == MEMORY_OFFLINE_FAIL_SIGNAL);
+static_assert(block_fail_event(MHP_OFFLINE_TIMEOUT) == MEMORY_OFFLINE_FAIL_TIMEOUT);
+static_assert(block_fail_event(MHP_OFFLINE_HOLES) == MEMORY_OFFLINE_FAIL_HOLES);
+static_assert(block_fail_event(MHP_OFFLINE_ZONES) == MEMORY_OFFLINE_FAIL_ZONES);
 static_assert(MHP_OFFLINE_NONE + 1 == MHP_OFFLINE_UNMOVABLE);
 static_assert(MHP_OFFLINE_NR_REASONS - 1 == MHP_OFFLINE_ZONES);
 
@@ -388,8 +397,7 @@ static void block_record_offline(struct memory_block *mem,
 	if (!err)
 		count_vm_event(MEMORY_BLOCK_OFFLINE);
 	else if (report->reason != MHP_OFFLINE_NONE)
-		count_vm_event(MEMORY_OFFLINE_FAIL_UNMOVABLE + report->reason -
-			       MHP_OFFLINE_UNMOVABLE);
+		count_vm_event(block_fail_event(report->reason));
 
 	device_lock_assert(&mem->dev);
 	WRITE_ONCE(mem->offline_reason, err ? report->reason : MHP_OFFLINE_NONE);

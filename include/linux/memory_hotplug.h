@@ -370,8 +370,9 @@ static inline void pgdat_resize_unlock(struct pglist_data *p, unsigned long *f) 
  * @MHP_OFFLINE_NR_REASONS: number of values
  *
  * Each has one word (mhp_offline_reason_name()) that user space sees in
- * memoryN/offline_failure, the stats file, the kernel log line and the
- * memory_hotplug:mhp_offline_fail tracepoint: the words are ABI.
+ * memoryN/offline_failure, the names of its /proc/vmstat counters, the
+ * kernel log line and the memory_hotplug:mhp_offline_fail tracepoint: the
+ * words are ABI.
  */
 enum mhp_offline_reason {
 	MHP_OFFLINE_NONE,
