@@ -664,8 +664,6 @@ static int mhp_migrate_shared(struct list_head *list, unsigned int nr_helpers,
 	unsigned int i;
 
 	mem_hotplug_assert_write_held();
-	if (WARN_ON_ONCE(nr_helpers > ARRAY_SIZE(helpers)))
-		nr_helpers = ARRAY_SIZE(helpers);
 	spin_lock_init(&job.lock);
 	list_splice_init(list, &job.folios);
 	for (i = 0; i < nr_helpers; i++) {
@@ -745,8 +743,7 @@ static void mhp_migrate_range(unsigned long start_pfn, unsigned long end_pfn,
 		list_for_each_entry(folio, &list, lru)
 			nr_pages += folio_nr_pages(folio);
 		nr_helpers = mhp_migrate_helpers(nr_pages,
-						 min(threads ?: UINT_MAX,
-						     mhp_helper_cpus()));
+						 mhp_param_cpus(threads));
 	}
 	if (nr_helpers || deadline) {
 		ret = mhp_migrate_shared(&list, nr_helpers, &mtc, deadline,
