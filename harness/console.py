@@ -58,12 +58,13 @@ KNOWN = {k.key: k for k in (
           "\\_SB.MHPC.MCRS then stays locked and the next _CRS waits forever holding "
           "acpi_scan_lock (a 200-attempt fault injection run hung at attempt 83)",
           "tests/lib/faults.py: failslab's reject range covers ACPICA's text"),
-    Known("x86-direct-map-null", ("ours", "upstream"),
+    Known("x86-direct-map-null", ("upstream",),
           "an Oops in the direct-map code after a failed page allocation",
           "phys_p4d_init() .. phys_pmd_init() under init_memory_mapping() use the "
-          "page table alloc_low_page() returns without checking it for NULL",
-          "tests/lib/faults.py: fail_page_alloc's reject range covers "
-          "init_memory_mapping()"),
+          "page table alloc_low_page() returns without checking it for NULL; "
+          "patches/0012 makes ours fail the add with -ENOMEM instead",
+          "tests/lib/faults.py: on the reference kernel, fail_page_alloc's reject "
+          "range covers init_memory_mapping()"),
     Known("reference-resource-eexist", ("upstream",),
           "after a failed allocation in register_memory_resource(), ACPI keeps a "
           "DIMM that was never added bound (WARN at its eject) and virtio-mem marks "

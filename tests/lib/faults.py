@@ -23,14 +23,16 @@ ULONG_MAX = (1 << 64) - 1
 
 # Allocations under these are never failed (the stack-trace filter's reject
 # range, one per fault type), because the base code there does not survive
-# the failure, on both kernels, whatever the hotplug code does
-# (KNOWN['x86-direct-map-null'] and KNOWN['acpica-serialized-mutex']):
-# - fail_page_alloc: x86's direct-map code under init_memory_mapping()
-#   (phys_p4d_init() .. phys_pmd_init() in arch/x86/mm/init_64.c) uses the
-#   page table that alloc_low_page() returns without checking for NULL: an
-#   Oops. (alloc_low_pages() tail-calls the page allocator: it is not on the
-#   stack when the allocation fails.)
-# - failslab: ACPICA, the AML interpreter that runs the DIMM's _STA/_CRS.
+# the failure, whatever the hotplug code does:
+# - fail_page_alloc, on the reference kernel only (KNOWN['x86-direct-map-null']):
+#   x86's direct-map code under init_memory_mapping() (phys_p4d_init() ..
+#   phys_pmd_init() in arch/x86/mm/init_64.c) uses the page table that
+#   alloc_low_page() returns without checking for NULL: an Oops.
+#   (alloc_low_pages() tail-calls the page allocator: it is not on the stack
+#   when the allocation fails.) patches/0012 makes ours fail the add instead,
+#   so on ours these allocations are failed like any other.
+# - failslab, on both (KNOWN['acpica-serialized-mutex']): ACPICA, the AML
+#   interpreter that runs the DIMM's _STA/_CRS.
 #   acpi_ds_call_control_method() ends a Serialized method whose walk state
 #   it could not allocate with acpi_ds_terminate_control_method(obj, NULL),
 #   which releases the method's mutex only when given a walk state: QEMU's
@@ -302,7 +304,8 @@ echo 0 > {DBG}/fail_page_alloc/min-order
 [ -e {DBG}/failslab/require-start ] && echo FILTER; true""")
         self.filter = "FILTER" in out
         if self.filter:
-            self.reject["fail_page_alloc"] = self.symbol_extent(UNCHECKED_PAGE)
+            if KNOWN["x86-direct-map-null"].applies(self.vm.kernel):
+                self.reject["fail_page_alloc"] = self.symbol_extent(UNCHECKED_PAGE)
             self.reject["failslab"] = self.acpica_extent()
         return "NTH" in out
 
