@@ -71,6 +71,7 @@
 #include <linux/percpu-rwsem.h>
 #include <linux/rwsem.h>
 #include <linux/sched/isolation.h>
+#include <linux/sched/mm.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -1688,6 +1689,7 @@ static int mhp_add_resource(int nid, struct resource *res, mhp_t mhp_flags)
 	const bool firmware_entry = !strcmp(res->name, "System RAM");
 	struct mhp_ready_memmap ready = {};
 	struct memory_group *group = NULL;
+	const char *step = "range";
 	LIST_HEAD(altmaps);
 	enum mmop online_type;
 	struct zone *zone;
@@ -1712,15 +1714,18 @@ static int mhp_add_resource(int nid, struct resource *res, mhp_t mhp_flags)
 
 	mem_hotplug_begin();
 
+	step = "memblock entry";
 	ret = mhp_memblock_add(start, size, nid, res);
 	if (ret)
 		goto unlock;
 
+	step = "node data";
 	ret = mhp_prepare_node(nid);
 	if (ret < 0)
 		goto undo_memblock;
 	new_node = ret;
 
+	step = "memmap or direct map";
 	ret = mhp_map_range(nid, start, size, mhp_flags, &altmaps);
 	if (ret)
 		goto undo_memblock;
@@ -1749,11 +1754,13 @@ static int mhp_add_resource(int nid, struct resource *res, mhp_t mhp_flags)
 	 * keeps everyone else away from the range meanwhile.
 	 */
 	mem_hotplug_done();
+	step = "memory block devices";
 	ret = mhp_create_devices(nid, group, start, size, &altmaps);
 	if (ret)
 		goto relock_unmap;
 
 	if (firmware_entry) {
+		step = "firmware memmap entry";
 		ret = firmware_map_add_hotplug(start, start + size, "System RAM");
 		if (ret)
 			goto undo_devices;
@@ -1767,12 +1774,14 @@ static int mhp_add_resource(int nid, struct resource *res, mhp_t mhp_flags)
 	 * device_hotplug_lock, which also keeps the node from going away.
 	 */
 	if (new_node) {
+		step = "node device";
 		mem_hotplug_begin();
 		ret = mhp_publish_node(nid, false);
 		mem_hotplug_done();
 		if (ret)
 			goto undo_firmware;
 	}
+	step = "links to its node";
 	ret = register_memory_blocks_under_node(nid, PFN_DOWN(start),
 						PFN_UP(start + size - 1),
 						MEMINIT_HOTPLUG);
@@ -1813,6 +1822,9 @@ undo_memblock:
 	mhp_memblock_remove(start, size);
 unlock:
 	mem_hotplug_done();
+	if (ret == -ENOMEM)
+		pr_warn_ratelimited("cannot add [mem %#llx-%#llx]: no memory for its %s\n",
+				    start, start + size - 1, step);
 	return ret;
 }
 
@@ -1828,15 +1840,23 @@ unlock:
  * Failing to online does not fail the add. Called with
  * device_hotplug_lock held.
  *
+ * The add runs in a memalloc_mayfail_save() scope: memory is added most
+ * often to a machine that is short of it, and an allocation of the add
+ * that cannot be met fails the add, which undoes itself, instead of
+ * OOM-killing the workload the memory was meant for. The log names the
+ * step that was short.
+ *
  * Return: 0, or a negative errno with everything as it was.
  */
 int add_memory_resource(int nid, struct resource *res, mhp_t mhp_flags)
 {
+	unsigned int mayfail = memalloc_mayfail_save();
 	int ret;
 
 	trace_mhp_add_begin(res->start, resource_size(res), nid);
 	ret = mhp_add_resource(nid, res, mhp_flags);
 	trace_mhp_add_end(res->start, resource_size(res), ret);
+	memalloc_mayfail_restore(mayfail);
 	return ret;
 }
 
@@ -1883,15 +1903,20 @@ static void mhp_unclaim_range(struct resource *res)
 static int mhp_claim_and_add(int nid, u64 start, u64 size, const char *name,
 			     mhp_t mhp_flags)
 {
+	unsigned int mayfail = memalloc_mayfail_save();
 	struct resource *res;
 	int ret;
 
 	res = mhp_claim_range(start, size, name);
-	if (IS_ERR(res))
-		return PTR_ERR(res);
+	if (IS_ERR(res)) {
+		ret = PTR_ERR(res);
+		goto out;
+	}
 	ret = add_memory_resource(nid, res, mhp_flags);
 	if (ret)
 		mhp_unclaim_range(res);
+out:
+	memalloc_mayfail_restore(mayfail);
 	return ret;
 }
 
