@@ -1422,6 +1422,27 @@ bool mhp_supports_memmap_on_memory(void)
 }
 EXPORT_SYMBOL_GPL(mhp_supports_memmap_on_memory);
 
+/**
+ * mhp_memmap_on_memory_pages() - pages of a block its own memmap would take
+ *
+ * For a driver that plugs a block's memory in parts (virtio-mem) and must
+ * have the start of the block backed before it can pass
+ * MHP_MEMMAP_ON_MEMORY_AUTO. Whether an add then places the memmap there is
+ * decided per add; memory_block_self_memmap_pages() tells afterwards.
+ *
+ * Return: how many pages at the start of each memory block hold its memmap
+ * when it goes there, or 0 when this kernel never places it there
+ * (memory_hotplug.memmap_on_memory=N, or a block layout that cannot host it).
+ */
+unsigned long mhp_memmap_on_memory_pages(void)
+{
+	if (READ_ONCE(mhp_memmap_mode) == MHP_MEMMAP_OFF ||
+	    !mhp_memmap_layout_fits())
+		return 0;
+	return mhp_block_memmap_pages();
+}
+EXPORT_SYMBOL_GPL(mhp_memmap_on_memory_pages);
+
 /*
  * Free pages of every kernel zone above its high watermark and above its
  * reserve against GFP_KERNEL allocations: what a memmap (allocated on any

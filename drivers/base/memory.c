@@ -833,6 +833,31 @@ struct memory_block *find_memory_block(unsigned long section_nr)
 }
 
 /**
+ * memory_block_self_memmap_pages() - pages at a block's start holding its memmap
+ * @block_id: the memory block's id (its start address / block size)
+ *
+ * For a driver that plugs a block's memory in parts (virtio-mem): the pages
+ * counted here must stay plugged as long as the block is added. The answer
+ * does not change while the block exists; the caller keeps the block from
+ * being removed meanwhile.
+ *
+ * Return: the number of pages, or 0 if the block's memmap was allocated from
+ * other memory or there is no such block.
+ */
+unsigned long memory_block_self_memmap_pages(unsigned long block_id)
+{
+	struct memory_block *mem = block_get_by_id(block_id);
+	unsigned long pages;
+
+	if (!mem)
+		return 0;
+	pages = block_vmemmap_pages(mem);
+	put_device(&mem->dev);
+	return pages;
+}
+EXPORT_SYMBOL_GPL(memory_block_self_memmap_pages);
+
+/**
  * walk_memory_blocks() - call a function on the blocks of a physical range
  * @start: first byte of the range
  * @size: length of the range in bytes

@@ -180,6 +180,7 @@ int create_memory_block_devices(unsigned long start, unsigned long size,
 void remove_memory_block_devices(unsigned long start, unsigned long size);
 
 struct memory_block *find_memory_block(unsigned long section_nr);
+unsigned long memory_block_self_memmap_pages(unsigned long block_id);
 typedef int (*walk_memory_blocks_func_t)(struct memory_block *, void *);
 int walk_memory_blocks(unsigned long start, unsigned long size,
 		       void *arg, walk_memory_blocks_func_t func);

@@ -82,7 +82,9 @@ struct range arch_get_mappable_range(void);
  *	%MHP_MEMMAP_ON_MEMORY.
  *
  * %MHP_MEMMAP_ON_MEMORY_AUTO
- *	All of the range can be written as soon as it is added, so with
+ *	The first mhp_memmap_on_memory_pages() of each block can be written
+ *	as soon as the range is added (all of it for probe and dax/kmem; the
+ *	sub-blocks virtio-mem plugged first), so with
  *	memory_hotplug.memmap_on_memory=auto the core may place the memmap
  *	of each block at its start when the machine cannot spare it, as if
  *	%MHP_MEMMAP_ON_MEMORY had been passed. Ignored in the other modes.
@@ -191,6 +193,7 @@ int add_memory_driver_managed(int nid, u64 start, u64 size,
 struct range mhp_get_pluggable_range(bool need_mapping);
 bool mhp_range_allowed(u64 start, u64 size, bool need_mapping);
 bool mhp_supports_memmap_on_memory(void);
+unsigned long mhp_memmap_on_memory_pages(void);
 
 /* Limit set by "mem=" on the kernel command line: applies at boot only. */
 extern u64 max_mem_size;
@@ -322,6 +325,11 @@ static inline bool movable_node_is_enabled(void)
 static inline bool mhp_supports_memmap_on_memory(void)
 {
 	return false;
+}
+
+static inline unsigned long mhp_memmap_on_memory_pages(void)
+{
+	return 0;
 }
 #endif /* CONFIG_MEMORY_HOTPLUG */
 

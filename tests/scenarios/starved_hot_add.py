@@ -51,7 +51,7 @@ from guest import blocks, dimm_blocks, meminfo, set_auto_online, wait_for
 # 2 GiB of boot memory; room for a 64 GiB DIMM or virtio-mem device.
 VM = dict(mem="2G", maxmem="80G")
 
-CHECK_CELLS = [("dimm", "4G", 256), ("dimm", "4G", 16), ("virtio_mem", "1G", 48),
+CHECK_CELLS = [("dimm", "4G", 256), ("dimm", "4G", 16), ("virtio_mem", "4G", 16),
                ("dax", "2G", 16)]
 MATRIX = [(path, size, n) for path in ("dimm", "virtio_mem", "dax")
           for size in ("4G", "16G", "64G") for n in (256, 64, 16)
