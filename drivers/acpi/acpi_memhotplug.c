@@ -51,6 +51,7 @@
 #include <linux/memory_hotplug.h>
 #include <linux/mm.h>
 #include <linux/overflow.h>
+#include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 
@@ -405,28 +406,17 @@ static void acpi_memdev_release(struct acpi_memdev *md)
 }
 
 /**
- * acpi_memdev_attach - scan handler attach callback for PNP0C80 devices
- * @adev: the device being enumerated
- * @id: the matching entry of acpi_memdev_ids (unused)
+ * acpi_memdev_claim - add and bind a present memory device's ranges
+ * @adev: the device, present, enabled and functioning
  *
- * Runs under acpi_scan_lock (and device_hotplug_lock after boot).  A device
- * that is not present, enabled and functioning is left alone: the ACPI core
- * offers it again when its _STA changes.
- *
- * Return: 1 when the device is claimed, 0 when it is left alone, or a
- * negative error code when none of its memory could be added.
+ * Return: 1 when at least one range was added, or a negative error code.
  */
-static int acpi_memdev_attach(struct acpi_device *adev,
-			      const struct acpi_device_id *id)
+static int acpi_memdev_claim(struct acpi_device *adev)
 {
 	unsigned long pages = 0;
 	struct acpi_memdev *md;
 	unsigned int i, good;
 	int nid, ret;
-
-	if (!adev->status.present || !adev->status.enabled ||
-	    !adev->status.functional)
-		return 0;
 
 	md = acpi_memdev_parse_crs(adev);
 	if (IS_ERR(md))
@@ -460,6 +450,42 @@ static int acpi_memdev_attach(struct acpi_device *adev,
 	strscpy(acpi_device_class(adev), "memory");
 	adev->driver_data = md;
 	return 1;
+}
+
+/**
+ * acpi_memdev_attach - scan handler attach callback for PNP0C80 devices
+ * @adev: the device being enumerated
+ * @id: the matching entry of acpi_memdev_ids (unused)
+ *
+ * Runs under acpi_scan_lock (and device_hotplug_lock after boot).  A device
+ * that is not present, enabled and functioning is left alone: the ACPI core
+ * offers it again when its _STA changes.
+ *
+ * Memory is plugged most often into a machine that is short of it, and
+ * the add is not all this driver allocates: binding a block takes a
+ * companion entry and two sysfs links, after the add, when the new blocks
+ * may be online already but movable, which no kernel allocation can use.
+ * So all of attach() runs in a memalloc_mayfail_save() scope, as the add
+ * itself does: an allocation that cannot be met fails its range, which is
+ * undone, rather than OOM-killing a process.
+ *
+ * Return: 1 when the device is claimed, 0 when it is left alone, or a
+ * negative error code when none of its memory could be added.
+ */
+static int acpi_memdev_attach(struct acpi_device *adev,
+			      const struct acpi_device_id *id)
+{
+	unsigned int mayfail;
+	int ret;
+
+	if (!adev->status.present || !adev->status.enabled ||
+	    !adev->status.functional)
+		return 0;
+
+	mayfail = memalloc_mayfail_save();
+	ret = acpi_memdev_claim(adev);
+	memalloc_mayfail_restore(mayfail);
+	return ret;
 }
 
 /**
