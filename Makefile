@@ -38,6 +38,7 @@ help:
 	@echo '                 again on the debug kernel; ends with "N passed, N failed"'
 	@echo 'make test        the test layers only (ONLY=substring picks tests)'
 	@echo 'make starved     the starved hot-add scenario, full matrix (KERNEL=upstream: the baseline)'
+	@echo 'make busy        offline, shrink and eject under load at full size (500, 20, 20)'
 	@echo 'make bench       the same workloads on ours and upstream: table and chart in build/bench'
 	@echo 'make bench-snapshot  copy the last bench table and chart to docs/ (to commit)'
 	@echo 'make lint        checkpatch --strict, sparse, W=1, kernel-doc and the docs on our files'
@@ -149,6 +150,16 @@ clean:
 
 distclean:
 	rm -rf build
+
+# scenario/offline_under_load at the size of issue #31: 500 offlines of
+# movable DIMM blocks, 20 virtio-mem shrinks, 20 DIMM ejects, under a
+# workload that checks its bytes; make check runs 8, 2 and 2. Its notes
+# are the figures (success rate, median, p99 and max time, failures).
+.PHONY: busy
+busy: kernel
+	@BUSY_ATTEMPTS=500 BUSY_SHRINKS=20 BUSY_EJECTS=20 harness/runtests.py \
+		--kernel $(KERNEL) --flavour '$(FLAVOUR)' --layers scenario \
+		--only scenario/offline_under_load/
 
 # scenario/starved_hot_add's full matrix: N in 256, 64, 16 MiB of MemAvailable
 # left by S in 4, 16, 64 GiB arriving by DIMM, virtio-mem and dax (4 GiB

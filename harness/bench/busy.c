@@ -1,0 +1,306 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * busy MODE SIZE [PATH]: one part of a busy guest's workload, run until
+ * SIGTERM; then it prints "DONE <mode> verified <bytes> errors <n> rounds
+ * <n>" and exits 0 only when every byte it read back was what it wrote.
+ *
+ *   anon MIB       anonymous memory, transparent huge pages asked for
+ *                  (MADV_HUGEPAGE), rewritten and checked round after round
+ *   file MIB PATH  a file written and read back through the page cache
+ *   hugetlb MIB    a mapping of 2 MiB hugetlb pages, checked round after
+ *                  round (the pool must be there: nr_hugepages)
+ *   pins MIB       pages of an anonymous buffer spliced into a pipe with
+ *                  vmsplice() and read out at once: each page is referenced
+ *                  by the pipe for a moment, as a short-term pin holds it
+ *   fork MIB       a child at a time that writes MIB of its own and exits
+ *
+ * Each part works BUSY_DUTY percent of the time (25 by default: about 5 ms
+ * of work, then a sleep), so that four of them keep two CPUs busy without
+ * starving the kernel's own work of all CPU time.
+ *
+ * Each word holds a value computed from its address and the round, so a
+ * page that moved with wrong contents, or went back a round, is caught.
+ * scenario/offline_under_load runs one of each while it offlines, shrinks
+ * and ejects memory under them.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef MAP_HUGETLB
+#define MAP_HUGETLB 0x40000
+#endif
+
+static volatile sig_atomic_t stop;
+static unsigned long long verified, errors, rounds;
+static long duty = 25;
+
+static long long now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* Sleep once about 5 ms of work have been done, as long as duty asks. */
+static void pace(void)
+{
+	static long long since;
+	long long t = now_ns(), work = 5000000, rest;
+	struct timespec ts;
+
+	if (!since)
+		since = t;
+	if (duty >= 100 || t - since < work)
+		return;
+	rest = (t - since) * (100 - duty) / duty;
+	ts.tv_sec = rest / 1000000000LL;
+	ts.tv_nsec = rest % 1000000000LL;
+	nanosleep(&ts, NULL);
+	since = now_ns();
+}
+
+static void on_term(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static uint64_t value(uintptr_t addr, uint64_t round)
+{
+	return ((uint64_t)addr * 0x9e3779b97f4a7c15ULL) ^ (round * 0xc2b2ae3d27d4eb4fULL);
+}
+
+/* Check the words of buf against round, then write them for round + 1. */
+static void check_and_rewrite(uint64_t *buf, size_t words, uint64_t round)
+{
+	size_t i;
+
+	for (i = 0; i < words; i++) {
+		uint64_t want = value((uintptr_t)&buf[i], round);
+
+		if (buf[i] != want)
+			errors++;
+		buf[i] = value((uintptr_t)&buf[i], round + 1);
+	}
+	verified += words * sizeof(*buf);
+}
+
+static void fill(uint64_t *buf, size_t words, uint64_t round)
+{
+	size_t i;
+
+	for (i = 0; i < words; i++)
+		buf[i] = value((uintptr_t)&buf[i], round);
+}
+
+static int run_mapping(size_t bytes, int extra, int advice)
+{
+	size_t words = bytes / sizeof(uint64_t), chunk = (1 << 20) / sizeof(uint64_t), at;
+	uint64_t *buf, round = 0;
+
+	buf = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | extra, -1, 0);
+	if (buf == MAP_FAILED) {
+		perror("busy: mmap");
+		return 1;
+	}
+	if (advice && madvise(buf, bytes, advice))
+		perror("busy: madvise (going on without)");
+	fill(buf, words, round);
+	printf("READY\n");
+	fflush(stdout);
+	while (!stop) {
+		/* A chunk at a time, so that SIGTERM ends a round early. */
+		for (at = 0; at < words && !stop; at += chunk) {
+			check_and_rewrite(buf + at, words - at < chunk ? words - at : chunk,
+					  round);
+			pace();
+		}
+		if (at < words) {
+			/* Stopped inside a round: check the rest as it is. */
+			for (; at < words; at++)
+				errors += buf[at] != value((uintptr_t)&buf[at], round);
+			break;
+		}
+		round++;
+		rounds++;
+	}
+	return 0;
+}
+
+static int run_file(size_t bytes, const char *path)
+{
+	size_t chunk = 1 << 20, words = chunk / sizeof(uint64_t), off, i;
+	uint64_t *buf = malloc(chunk), round = 0;
+	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+
+	if (!buf || fd < 0) {
+		perror("busy: file");
+		return 1;
+	}
+	printf("READY\n");
+	fflush(stdout);
+	while (!stop) {
+		/* The file offset stands in for the address. */
+		for (off = 0; off < bytes; off += chunk) {
+			for (i = 0; i < words; i++)
+				buf[i] = value(off + i * 8, round);
+			if (pwrite(fd, buf, chunk, off) != (ssize_t)chunk) {
+				perror("busy: pwrite");
+				errors++;
+			}
+			pace();
+		}
+		for (off = 0; off < bytes; off += chunk) {
+			if (pread(fd, buf, chunk, off) != (ssize_t)chunk) {
+				perror("busy: pread");
+				errors++;
+				continue;
+			}
+			for (i = 0; i < words; i++)
+				errors += buf[i] != value(off + i * 8, round);
+			verified += chunk;
+			pace();
+		}
+		round++;
+		rounds++;
+	}
+	close(fd);
+	unlink(path);
+	return 0;
+}
+
+static int run_pins(size_t bytes)
+{
+	size_t piece = 64 << 10, words = bytes / sizeof(uint64_t), at, i;
+	uint64_t *buf, *out = malloc(piece);
+	int fds[2];
+
+	buf = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (buf == MAP_FAILED || !out || pipe(fds)) {
+		perror("busy: pins");
+		return 1;
+	}
+	fcntl(fds[1], F_SETPIPE_SZ, (int)piece);
+	fill(buf, words, 0);
+	printf("READY\n");
+	fflush(stdout);
+	while (!stop) {
+		for (at = 0; at < bytes && !stop; at += piece) {
+			struct iovec iov = { (char *)buf + at, piece };
+			uint64_t *src = (uint64_t *)((char *)buf + at);
+			ssize_t got = 0, n;
+
+			if (vmsplice(fds[1], &iov, 1, 0) != (ssize_t)piece) {
+				errors++;
+				continue;
+			}
+			while (got < (ssize_t)piece) {
+				n = read(fds[0], (char *)out + got, piece - got);
+				if (n <= 0)
+					break;
+				got += n;
+			}
+			if (got != (ssize_t)piece) {
+				errors++;
+				continue;
+			}
+			for (i = 0; i < piece / sizeof(uint64_t); i++)
+				errors += out[i] != value((uintptr_t)&src[i], 0);
+			verified += piece;
+			pace();
+		}
+		rounds++;
+	}
+	return 0;
+}
+
+static int run_fork(size_t bytes)
+{
+	printf("READY\n");
+	fflush(stdout);
+	while (!stop) {
+		int status;
+		pid_t pid = fork();
+
+		if (pid < 0) {
+			errors++;
+			sleep(1);
+			continue;
+		}
+		if (!pid) {
+			uint64_t *buf = malloc(bytes);
+			size_t words = bytes / sizeof(uint64_t), i, bad = 0;
+
+			if (!buf)
+				_exit(2);
+			fill(buf, words, 1);
+			for (i = 0; i < words; i++)
+				bad += buf[i] != value((uintptr_t)&buf[i], 1);
+			_exit(bad ? 1 : 0);
+		}
+		/* A child killed by a signal is an error: nothing here sends one. */
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+		if (!WIFEXITED(status) || WEXITSTATUS(status))
+			errors++;
+		else
+			verified += bytes;
+		rounds++;
+		pace();
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct sigaction sa = { .sa_handler = on_term };
+	size_t bytes;
+	int ret;
+
+	if (argc < 3 || (!strcmp(argv[1], "file") && argc != 4)) {
+		fprintf(stderr, "usage: busy anon|file|hugetlb|pins|fork MIB [PATH]\n");
+		return 2;
+	}
+	bytes = strtoull(argv[2], NULL, 0) << 20;
+	if (!bytes) {
+		fprintf(stderr, "busy: MIB must be a positive number\n");
+		return 2;
+	}
+	sigaction(SIGTERM, &sa, NULL);
+	if (getenv("BUSY_DUTY"))
+		duty = strtol(getenv("BUSY_DUTY"), NULL, 0);
+	if (duty < 1)
+		duty = 1;
+
+	if (!strcmp(argv[1], "anon"))
+		ret = run_mapping(bytes, MAP_NORESERVE, MADV_HUGEPAGE);
+	else if (!strcmp(argv[1], "hugetlb"))
+		ret = run_mapping(bytes, MAP_HUGETLB | MAP_POPULATE, 0);
+	else if (!strcmp(argv[1], "file"))
+		ret = run_file(bytes, argv[3]);
+	else if (!strcmp(argv[1], "pins"))
+		ret = run_pins(bytes);
+	else if (!strcmp(argv[1], "fork"))
+		ret = run_fork(bytes);
+	else {
+		fprintf(stderr, "busy: no mode %s\n", argv[1]);
+		return 2;
+	}
+	printf("DONE %s verified %llu errors %llu rounds %llu\n", argv[1],
+	       verified, errors, rounds);
+	return ret || errors;
+}

@@ -1,0 +1,261 @@
+"""Memory comes out of a guest that is busy, as a VM's memory does.
+
+An 8 GiB guest, 6 GiB of it hot-added and online movable (four 1 GiB
+pc-dimms and 2 GiB of a virtio-mem device), runs what a VM runs, each part
+harness/bench/busy checking every byte it wrote: anonymous memory with
+transparent huge pages up to about 85 % of MemTotal, a file on tmpfs
+written and read back through the page cache, a hugetlb pool in use,
+pages spliced into a pipe and read out at once (short references, as
+O_DIRECT's pins are: the guest has no block device), and processes
+forking, writing and exiting. Each part works a quarter of the time
+(busy's BUSY_DUTY), so that the five keep both vCPUs about busy without
+taking every cycle from the kernel's own work. Then, while it runs:
+
+  (a) BUSY_ATTEMPTS offlines of the DIMMs' blocks in turn, each onlined
+      movable again (an attempt that has not finished in 30 s is ended);
+  (b) BUSY_SHRINKS times, the virtio-mem device shrunk by half and grown
+      back;
+  (c) BUSY_EJECTS times, a DIMM ejected and a new one plugged.
+
+make check runs a few of each (8, 2, 2); make busy runs the issue's
+500, 20 and 20 and prints the same table. Each kernel's figures are
+notes: success rate, time per success (median, p99, max), every failure's
+errno with ours's offline_failure, and what the workload verified. What
+is asserted, on both kernels: the workload loses no byte, nothing is
+OOM-killed, the guest keeps answering, every attempt ends (by itself or by
+the 30 s signal) and leaves its block online, and the DIMMs and the
+virtio-mem device end where they started."""
+
+import os
+import re
+import statistics
+import subprocess
+
+import vm as vmlib
+from guest import MEM, block_size, blocks, meminfo, plug, sane, wait_for
+
+VM = dict(mem="2G", maxmem="16G", slots=8, smp=2, append="memhp_default_state=online_movable",
+          virtio_mem=[dict(id="vmem0", size="4G", requested=0)])
+
+DIMMS = 4               # 1 GiB each
+VMEM = "vmem0"
+VMEM_SIZE = 2 << 30
+ATTEMPT_SECONDS = 30
+SHRINK_SECONDS = 120
+FILE_MIB, HUGETLB_MIB, PINS_MIB, FORK_MIB = 256, 128, 64, 16
+PARTS = ("anon", "file", "hugetlb", "pins", "fork")
+OOM = re.compile(r"Out of memory|Killed process|oom-kill")
+
+
+def count(name, default):
+    return int(os.environ.get(name, default))
+
+
+def busy_exe():
+    """harness/bench/busy.c, compiled static on the host."""
+    src = os.path.join(vmlib.TOP, "harness", "bench", "busy.c")
+    exe = os.path.join(vmlib.BUILD, "bench", "busy")
+    os.makedirs(os.path.dirname(exe), exist_ok=True)
+    if not os.path.exists(exe) or os.path.getmtime(exe) < os.path.getmtime(src):
+        subprocess.run(["gcc", "-O2", "-Wall", "-static", "-o", exe + ".part", src], check=True)
+        os.rename(exe + ".part", exe)
+    return exe
+
+
+def pct(values, p):
+    """The p-th percentile (nearest rank) of values."""
+    v = sorted(values)
+    return v[min(len(v) - 1, max(0, -(-len(v) * p // 100) - 1))]
+
+
+def timing(values):
+    if not values:
+        return "no success"
+    return (f"median {statistics.median(values):.2f} s, p99 {pct(values, 99):.2f} s, "
+            f"max {max(values):.2f} s")
+
+
+class Load:
+    """The guest, its hot-added memory and the workload."""
+
+    def __init__(self, vm, t):
+        self.vm, self.t = vm, t
+        self.dimms = {}     # dev id: block ids
+
+    def memory(self):
+        """Plug the DIMMs and grow virtio-mem: True when all 6 GiB are
+        online (movable, by memhp_default_state)."""
+        for _ in range(DIMMS):
+            dev, ids = plug(self.vm, "1G")
+            if not ids:
+                return False
+            self.dimms[dev] = ids
+        if self.vm.virtio_mem_size(VMEM, VMEM_SIZE) != VMEM_SIZE:
+            return False
+        ids = [i for d in self.dimms.values() for i in d]
+        return bool(wait_for(lambda: all(blocks(self.vm).get(i) == "online" for i in ids), 60))
+
+    def zone_of(self, ids):
+        return {i: self.vm.read(f"{MEM}/memory{i}/valid_zones").split()[0] for i in ids}
+
+    def start(self):
+        """Start every part; True once each says READY."""
+        exe = busy_exe()
+        total = meminfo(self.vm)["MemTotal"] >> 10
+        anon = total * 85 // 100 - FILE_MIB - HUGETLB_MIB - PINS_MIB - FORK_MIB
+        args = {"anon": f"{anon}", "file": f"{FILE_MIB} /tmp/busy.data",
+                "hugetlb": f"{HUGETLB_MIB}", "pins": f"{PINS_MIB}", "fork": f"{FORK_MIB}"}
+        # One part after the other: each has written all of its memory
+        # once when it says READY.
+        script = [f"echo {HUGETLB_MIB // 2} > /proc/sys/vm/nr_hugepages"]
+        for part in PARTS:
+            script.append(f"setsid bash -c '{exe} {part} {args[part]} & "
+                          f"echo $! > /tmp/busy.{part}.pid; wait $!; echo EXIT $?' "
+                          f">/tmp/busy.{part} 2>&1 </dev/null & "
+                          f"until [ -s /tmp/busy.{part}.pid ]; do sleep 0.1; done; "
+                          f"until grep -q READY /tmp/busy.{part}; do "
+                          f"kill -0 $(cat /tmp/busy.{part}.pid) 2>/dev/null || "
+                          f"{{ echo DIED {part}; cat /tmp/busy.{part}; exit 1; }}; "
+                          "sleep 0.5; done")
+        rc, out = self.vm.run("\n".join(script), timeout=600)
+        self.t.note(f"{self.t.prefix}: workload: anonymous {anon} MiB (THP), file "
+                    f"{FILE_MIB} MiB, hugetlb {HUGETLB_MIB} MiB, pins {PINS_MIB} MiB, "
+                    f"fork {FORK_MIB} MiB, of MemTotal {total} MiB")
+        return rc == 0, out
+
+    def stop(self):
+        """End every part: {part: (verified bytes, errors)}, errors None
+        for a part that did not report."""
+        script = "".join(f"p=$(cat /tmp/busy.{part}.pid); kill -TERM $p; "
+                         f"while kill -0 $p 2>/dev/null; do sleep 0.2; done; "
+                         f"sleep 0.3; cat /tmp/busy.{part}\n"
+                         for part in PARTS)
+        _, out = self.vm.run(script + "echo 0 > /proc/sys/vm/nr_hugepages", timeout=300)
+        got = {}
+        for part in PARTS:
+            m = re.search(rf"DONE {part} verified (\d+) errors (\d+)", out)
+            ok = re.search(rf"DONE {part} .*\nEXIT 0\b", out)
+            got[part] = (int(m.group(1)), int(m.group(2)) if ok else None) if m else (0, None)
+        return got, out
+
+    def offline_attempts(self, n):
+        """n offlines of the DIMMs' blocks in turn, each onlined movable
+        again: [(block, errno or 0, seconds, why)]."""
+        ids = [i for d in self.dimms.values() for i in d]
+        order = [ids[k % len(ids)] for k in range(n)]
+        script = f"""
+for b in {' '.join(map(str, order))}; do
+  s=$(date +%s%N)
+  err=$(timeout -s INT {ATTEMPT_SECONDS} sh -c "echo offline > {MEM}/memory$b/state" 2>&1)
+  rc=$?
+  e=$(date +%s%N)
+  why=$(cat {MEM}/memory$b/offline_failure 2>/dev/null | tr '\\n' ' ')
+  echo "A $b $rc $(( (e - s) / 1000000 )) ${{err##*: }} | $why"
+  grep -q '^online' {MEM}/memory$b/state || echo online_movable > {MEM}/memory$b/state
+done
+"""
+        _, out = self.vm.run(script, timeout=n * (ATTEMPT_SECONDS + 10) + 60)
+        res = []
+        for line in out.splitlines():
+            m = re.match(r"A (\d+) (\d+) (\d+) (.*)", line)
+            if m:
+                res.append((int(m.group(1)), int(m.group(2)), int(m.group(3)) / 1000,
+                            m.group(4).strip()))
+        return res
+
+    def shrink(self, n):
+        """n times: virtio-mem to half, then back: [(reached half, seconds,
+        reached full, seconds)]."""
+        res = []
+        for _ in range(n):
+            row = []
+            for size in (VMEM_SIZE // 2, VMEM_SIZE):
+                t0 = self.vm.run("date +%s%N")[1]
+                got = self.vm.virtio_mem_size(VMEM, size, timeout=SHRINK_SECONDS)
+                t1 = self.vm.run("date +%s%N")[1]
+                row += [got == size, (int(t1) - int(t0)) / 1e9]
+            res.append(tuple(row))
+        return res
+
+    def ejects(self, n):
+        """n times: eject the first DIMM, plug a new one: [(ejected,
+        seconds, plugged again)]."""
+        res = []
+        for _ in range(n):
+            dev = next(iter(self.dimms))
+            ids = self.dimms.pop(dev)
+            t0 = self.vm.run("date +%s%N")[1]
+            gone = self.vm.remove_dimm(dev, timeout=SHRINK_SECONDS)
+            gone = gone and bool(wait_for(lambda: not set(ids) & set(blocks(self.vm)), 30))
+            t1 = self.vm.run("date +%s%N")[1]
+            if not gone:
+                self.dimms[dev] = ids
+                res.append((False, (int(t1) - int(t0)) / 1e9, False))
+                continue
+            new, nids = plug(self.vm, "1G")
+            if nids:
+                self.dimms[new] = nids
+            back = bool(nids) and bool(
+                wait_for(lambda: all(blocks(self.vm).get(i) == "online" for i in nids), 60))
+            res.append((True, (int(t1) - int(t0)) / 1e9, back))
+        return res
+
+
+def test_busy_guest(vm, t):
+    """Offline, shrink and eject under a workload that checks its bytes."""
+    pos = len(vm.console())
+    load = Load(vm, t)
+    t.require(load.memory(), "6 GiB hot-added: four 1 GiB DIMMs and 2 GiB of virtio-mem, "
+              "online")
+    total0 = meminfo(vm)["MemTotal"]
+    ok, out = load.start()
+    t.require(ok, "every part of the workload runs", diag=out)
+
+    n = count("BUSY_ATTEMPTS", 8)
+    tries = load.offline_attempts(n)
+    good = [secs for _, rc, secs, _ in tries if rc == 0]
+    t.ok(len(tries) == n, f"all {n} offline attempts ended (each within "
+         f"{ATTEMPT_SECONDS} s or by the signal)", diag=f"{len(tries)} reported")
+    t.note(f"{t.prefix}: (a) offline of movable DIMM blocks on {vm.kernel}: "
+           f"{len(good)} of {len(tries)} succeeded ({100 * len(good) / max(1, len(tries)):.1f} %), "
+           + timing(good))
+    why = {}
+    for b, rc, secs, text in tries:
+        if rc:
+            key = "timed out" if rc == 124 else text
+            why[key] = why.get(key, 0) + 1
+    for text, k in sorted(why.items(), key=lambda kv: -kv[1]):
+        t.note(f"{t.prefix}:     failed {k}x: {text[:200]}")
+    states = blocks(vm)
+    left = [i for d in load.dimms.values() for i in d if states.get(i) != "online"]
+    t.ok(not left, "every block offlined is online again", diag=f"not online: {left}")
+
+    rows = load.shrink(count("BUSY_SHRINKS", 2))
+    half = [r[1] for r in rows if r[0]]
+    t.note(f"{t.prefix}: (b) virtio-mem 2 GiB -> 1 GiB on {vm.kernel}: reached "
+           f"{len(half)} of {len(rows)}, " + timing(half)
+           + f"; back to 2 GiB {sum(r[2] for r in rows)} of {len(rows)}")
+    t.ok(vm.virtio_mem_size(VMEM, VMEM_SIZE) == VMEM_SIZE,
+         "virtio-mem ends at its 2 GiB")
+
+    rows = load.ejects(count("BUSY_EJECTS", 2))
+    done = [r[1] for r in rows if r[0]]
+    t.note(f"{t.prefix}: (c) eject of a movable 1 GiB DIMM on {vm.kernel}: "
+           f"{len(done)} of {len(rows)}, " + timing(done)
+           + f"; plugged and online again {sum(r[2] for r in rows)} of {len(rows)}")
+    t.ok(len(load.dimms) == DIMMS, f"{DIMMS} DIMMs plugged at the end",
+         diag=str(load.dimms))
+
+    got, out = load.stop()
+    t.note(f"{t.prefix}: workload verified " + ", ".join(
+        f"{p} {got[p][0] / 2**30:.1f} GiB" for p in PARTS))
+    bad = {p: e for p, (v, e) in got.items() if e != 0}
+    t.ok(not bad, "the workload read back every byte it wrote (each part ended "
+         "with 0 errors)", diag=out[-3000:])
+    text = vm.console()[pos:]
+    t.ok(not OOM.search(text), "nothing is OOM-killed",
+         diag="\n".join(line for line in text.splitlines() if OOM.search(line))[:2000])
+    t.ok(meminfo(vm)["MemTotal"] >= total0 - block_size(vm) // 1024,
+         "MemTotal is what it was before, to a block",
+         diag=f"{meminfo(vm)['MemTotal']} kB, was {total0} kB")
+    sane(vm, t)
