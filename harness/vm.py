@@ -188,6 +188,9 @@ class VM:
                are nvdimm0, ...; the machine gets nvdimm=on, the guest an
                ACPI NFIT region of that size per NVDIMM, whose 128 KiB label
                area (beyond that size) lets ndctl create namespaces
+    disks      sizes of virtio-blk disks present at boot, sparse raw files
+               in the run directory, made empty at each start (/dev/vda,
+               /dev/vdb, ... in the guest)
     append     extra kernel command line
     udev       start systemd-udevd; udev_rules also loads our rule
     name       run directory name under build/run
@@ -195,7 +198,7 @@ class VM:
 
     def __init__(self, kernel="ours", mem="2G", slots=16, maxmem="64G", smp=2,
                  maxcpus=None, numa=None, numa_cpus=None, cpu_devices=(), virtio_mem=(),
-                 dimms=(), nvdimms=(), append="", udev=False,
+                 dimms=(), nvdimms=(), disks=(), append="", udev=False,
                  udev_rules=False, name="vm", boot_timeout=None, accel=None):
         self.kernel = kernel
         self.mem = parse_size(mem)
@@ -209,6 +212,7 @@ class VM:
         self.virtio_mem = list(virtio_mem)
         self.boot_dimms = list(dimms)
         self.nvdimms = list(nvdimms)
+        self.disks = list(disks)
         self.append = append
         self.udev = udev
         self.udev_rules = udev_rules
@@ -306,6 +310,10 @@ class VM:
             args += ["-object", f"memory-backend-ram,id=mem-nvdimm{i},size={size}",
                      "-device", f"nvdimm,id=nvdimm{i},memdev=mem-nvdimm{i},label-size={LABEL_SIZE}"
                      + (f",node={node}" if node is not None else "")]
+        for i, size in enumerate(self.disks):
+            path = os.path.join(self.rundir, f"disk{i}.raw")
+            args += ["-drive", f"file={path},if=none,id=disk{i},format=raw",
+                     "-device", f"virtio-blk-pci,drive=disk{i}"]
         for dev in self.virtio_mem:
             size = parse_size(dev["size"])
             args += ["-object", f"memory-backend-ram,id=mem-{dev['id']},size={size}",
@@ -343,6 +351,9 @@ class VM:
                 os.unlink(os.path.join(self.rundir, f))
             except FileNotFoundError:
                 pass
+        for i, size in enumerate(self.disks):
+            with open(os.path.join(self.rundir, f"disk{i}.raw"), "wb") as f:
+                f.truncate(parse_size(size))
         args = self.command_line()
         with open(os.path.join(self.rundir, "qemu.cmd"), "w") as f:
             f.write(" ".join(args) + "\n")

@@ -5,8 +5,13 @@
  * <n>" and exits 0 only when every byte it read back was what it wrote.
  *
  *   anon MIB       anonymous memory, transparent huge pages asked for
- *                  (MADV_HUGEPAGE), rewritten and checked round after round
- *   file MIB PATH  a file written and read back through the page cache
+ *                  (MADV_HUGEPAGE), rewritten and checked round after round;
+ *                  each round gives 1/16 of it back and faults it in again
+ *   file MIB PATH  a file written, synced and read back through the page
+ *                  cache; PATH may be a block device (its first MIB)
+ *   direct MIB DEV the first MIB of a block device read with O_DIRECT into
+ *                  an anonymous buffer, 64 KiB at a time: the buffer's
+ *                  pages are pinned while each read is in flight
  *   hugetlb MIB    a mapping of 2 MiB hugetlb pages, checked round after
  *                  round (the pool must be there: nr_hugepages)
  *   pins MIB       pages of an anonymous buffer spliced into a pipe with
@@ -32,6 +37,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -105,9 +111,31 @@ static void fill(uint64_t *buf, size_t words, uint64_t round)
 		buf[i] = value((uintptr_t)&buf[i], round);
 }
 
-static int run_mapping(size_t bytes, int extra, int advice)
+/*
+ * Give a chunk's memory back and fault it in again, written for round:
+ * new pages come from wherever the allocator finds them, blocks onlined a
+ * moment ago included. MAP_FIXED over the chunk, not madvise(), which a
+ * kernel without CONFIG_ADVISE_SYSCALLS does not have.
+ */
+static void renew(uint64_t *chunk, size_t words, uint64_t round)
 {
-	size_t words = bytes / sizeof(uint64_t), chunk = (1 << 20) / sizeof(uint64_t), at;
+	if (mmap(chunk, words * sizeof(*chunk), PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0) == MAP_FAILED) {
+		perror("busy: mmap MAP_FIXED");
+		errors++;
+		return;
+	}
+	fill(chunk, words, round);
+}
+
+/*
+ * Anonymous or hugetlb memory checked and rewritten round after round in
+ * 2 MiB chunks; with churn, one chunk in 16 (a different one each round)
+ * is given back and faulted in again after its check.
+ */
+static int run_mapping(size_t bytes, int extra, int advice, int churn)
+{
+	size_t words = bytes / sizeof(uint64_t), chunk = (2 << 20) / sizeof(uint64_t), at;
 	uint64_t *buf, round = 0;
 
 	buf = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
@@ -124,8 +152,11 @@ static int run_mapping(size_t bytes, int extra, int advice)
 	while (!stop) {
 		/* A chunk at a time, so that SIGTERM ends a round early. */
 		for (at = 0; at < words && !stop; at += chunk) {
-			check_and_rewrite(buf + at, words - at < chunk ? words - at : chunk,
-					  round);
+			size_t n = words - at < chunk ? words - at : chunk;
+
+			check_and_rewrite(buf + at, n, round);
+			if (churn && n == chunk && (at / chunk) % 16 == round % 16)
+				renew(buf + at, n, round + 1);
 			pace();
 		}
 		if (at < words) {
@@ -144,9 +175,10 @@ static int run_file(size_t bytes, const char *path)
 {
 	size_t chunk = 1 << 20, words = chunk / sizeof(uint64_t), off, i;
 	uint64_t *buf = malloc(chunk), round = 0;
-	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	int fd = open(path, O_RDWR | O_CREAT, 0600);
+	struct stat st;
 
-	if (!buf || fd < 0) {
+	if (!buf || fd < 0 || fstat(fd, &st)) {
 		perror("busy: file");
 		return 1;
 	}
@@ -163,6 +195,11 @@ static int run_file(size_t bytes, const char *path)
 			}
 			pace();
 		}
+		/* Pages under writeback, on a disk; nothing on tmpfs. */
+		if (fsync(fd)) {
+			perror("busy: fsync");
+			errors++;
+		}
 		for (off = 0; off < bytes; off += chunk) {
 			if (pread(fd, buf, chunk, off) != (ssize_t)chunk) {
 				perror("busy: pread");
@@ -178,7 +215,53 @@ static int run_file(size_t bytes, const char *path)
 		rounds++;
 	}
 	close(fd);
-	unlink(path);
+	if (S_ISREG(st.st_mode))
+		unlink(path);
+	return 0;
+}
+
+static int run_direct(size_t bytes, const char *dev)
+{
+	size_t piece = 64 << 10, off, i;
+	int fd = open(dev, O_RDWR | O_DIRECT);
+	uint64_t *buf;
+
+	buf = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (fd < 0 || buf == MAP_FAILED) {
+		perror("busy: direct");
+		return 1;
+	}
+	/* The disk offset stands in for the address. */
+	for (i = 0; i < bytes / sizeof(*buf); i++)
+		buf[i] = value(i * 8, 0);
+	for (off = 0; off < bytes; off += piece)
+		if (pwrite(fd, (char *)buf + off, piece, off) != (ssize_t)piece) {
+			perror("busy: O_DIRECT pwrite");
+			return 1;
+		}
+	memset(buf, 0, bytes);
+	printf("READY\n");
+	fflush(stdout);
+	while (!stop) {
+		for (off = 0; off < bytes && !stop; off += piece) {
+			uint64_t *p = (uint64_t *)((char *)buf + off);
+
+			if (pread(fd, p, piece, off) != (ssize_t)piece) {
+				perror("busy: O_DIRECT pread");
+				errors++;
+				continue;
+			}
+			for (i = 0; i < piece / sizeof(*p); i++)
+				errors += p[i] != value(off + i * 8, 0);
+			/* A read that did not happen is not taken for one. */
+			memset(p, 0, piece);
+			verified += piece;
+			pace();
+		}
+		rounds++;
+	}
+	close(fd);
 	return 0;
 }
 
@@ -271,8 +354,9 @@ int main(int argc, char **argv)
 	size_t bytes;
 	int ret;
 
-	if (argc < 3 || (!strcmp(argv[1], "file") && argc != 4)) {
-		fprintf(stderr, "usage: busy anon|file|hugetlb|pins|fork MIB [PATH]\n");
+	if (argc < 3 || ((!strcmp(argv[1], "file") || !strcmp(argv[1], "direct")) &&
+			 argc != 4)) {
+		fprintf(stderr, "usage: busy anon|file|direct|hugetlb|pins|fork MIB [PATH]\n");
 		return 2;
 	}
 	bytes = strtoull(argv[2], NULL, 0) << 20;
@@ -287,11 +371,13 @@ int main(int argc, char **argv)
 		duty = 1;
 
 	if (!strcmp(argv[1], "anon"))
-		ret = run_mapping(bytes, MAP_NORESERVE, MADV_HUGEPAGE);
+		ret = run_mapping(bytes, MAP_NORESERVE, MADV_HUGEPAGE, 1);
 	else if (!strcmp(argv[1], "hugetlb"))
-		ret = run_mapping(bytes, MAP_HUGETLB | MAP_POPULATE, 0);
+		ret = run_mapping(bytes, MAP_HUGETLB | MAP_POPULATE, 0, 0);
 	else if (!strcmp(argv[1], "file"))
 		ret = run_file(bytes, argv[3]);
+	else if (!strcmp(argv[1], "direct"))
+		ret = run_direct(bytes, argv[3]);
 	else if (!strcmp(argv[1], "pins"))
 		ret = run_pins(bytes);
 	else if (!strcmp(argv[1], "fork"))

@@ -3,12 +3,15 @@
 An 8 GiB guest, 6 GiB of it hot-added and online movable (four 1 GiB
 pc-dimms and 2 GiB of a virtio-mem device), runs what a VM runs, each part
 harness/bench/busy checking every byte it wrote: anonymous memory with
-transparent huge pages up to about 85 % of MemTotal, a file on tmpfs
-written and read back through the page cache, a hugetlb pool in use,
-pages spliced into a pipe and read out at once (short references, as
-O_DIRECT's pins are: the guest has no block device), and processes
+transparent huge pages up to about 85 % of MemTotal (a sixteenth of it
+given back and faulted in again each round, so that new allocations
+land everywhere, blocks onlined a moment ago included), a file on tmpfs
+written and read back through the page cache, the same on a virtio-blk
+disk with fsync (pages under writeback), O_DIRECT reads from another disk
+(short-term pins of the buffer), a hugetlb pool in use, pages spliced
+into a pipe and read out at once (short extra references), and processes
 forking, writing and exiting. Each part works a quarter of the time
-(busy's BUSY_DUTY), so that the five keep both vCPUs about busy without
+(busy's BUSY_DUTY), so that the seven keep both vCPUs nearly busy without
 taking every cycle from the kernel's own work. Then, while it runs:
 
   (a) BUSY_ATTEMPTS offlines of the DIMMs' blocks in turn, each onlined
@@ -35,6 +38,7 @@ import vm as vmlib
 from guest import MEM, block_size, blocks, meminfo, plug, sane, wait_for
 
 VM = dict(mem="2G", maxmem="16G", slots=8, smp=2, append="memhp_default_state=online_movable",
+          disks=["64M", "256M"],
           virtio_mem=[dict(id="vmem0", size="4G", requested=0)])
 
 DIMMS = 4               # 1 GiB each
@@ -42,8 +46,14 @@ VMEM = "vmem0"
 VMEM_SIZE = 2 << 30
 ATTEMPT_SECONDS = 30
 SHRINK_SECONDS = 120
-FILE_MIB, HUGETLB_MIB, PINS_MIB, FORK_MIB = 256, 128, 64, 16
-PARTS = ("anon", "file", "hugetlb", "pins", "fork")
+# part: (busy's mode, MiB, path); anon takes the rest up to 85 %.
+PARTS = {"anon": ("anon", None, ""),
+         "file": ("file", 256, "/tmp/busy.data"),
+         "disk": ("file", 128, "/dev/vdb"),
+         "direct": ("direct", 32, "/dev/vda"),
+         "hugetlb": ("hugetlb", 128, ""),
+         "pins": ("pins", 64, ""),
+         "fork": ("fork", 16, "")}
 OOM = re.compile(r"Out of memory|Killed process|oom-kill")
 
 
@@ -102,14 +112,13 @@ class Load:
         """Start every part; True once each says READY."""
         exe = busy_exe()
         total = meminfo(self.vm)["MemTotal"] >> 10
-        anon = total * 85 // 100 - FILE_MIB - HUGETLB_MIB - PINS_MIB - FORK_MIB
-        args = {"anon": f"{anon}", "file": f"{FILE_MIB} /tmp/busy.data",
-                "hugetlb": f"{HUGETLB_MIB}", "pins": f"{PINS_MIB}", "fork": f"{FORK_MIB}"}
+        anon = total * 85 // 100 - sum(mib for _, mib, _ in PARTS.values() if mib)
+        args = {part: f"{mode} {mib or anon} {path}" for part, (mode, mib, path) in PARTS.items()}
         # One part after the other: each has written all of its memory
         # once when it says READY.
-        script = [f"echo {HUGETLB_MIB // 2} > /proc/sys/vm/nr_hugepages"]
+        script = [f"echo {PARTS['hugetlb'][1] // 2} > /proc/sys/vm/nr_hugepages"]
         for part in PARTS:
-            script.append(f"setsid bash -c '{exe} {part} {args[part]} & "
+            script.append(f"setsid bash -c '{exe} {args[part]} & "
                           f"echo $! > /tmp/busy.{part}.pid; wait $!; echo EXIT $?' "
                           f">/tmp/busy.{part} 2>&1 </dev/null & "
                           f"until [ -s /tmp/busy.{part}.pid ]; do sleep 0.1; done; "
@@ -118,24 +127,24 @@ class Load:
                           f"{{ echo DIED {part}; cat /tmp/busy.{part}; exit 1; }}; "
                           "sleep 0.5; done")
         rc, out = self.vm.run("\n".join(script), timeout=600)
-        self.t.note(f"{self.t.prefix}: workload: anonymous {anon} MiB (THP), file "
-                    f"{FILE_MIB} MiB, hugetlb {HUGETLB_MIB} MiB, pins {PINS_MIB} MiB, "
-                    f"fork {FORK_MIB} MiB, of MemTotal {total} MiB")
+        self.t.note(f"{self.t.prefix}: workload of MemTotal {total} MiB: "
+                    + ", ".join(f"{p} {mib or anon} MiB" for p, (_, mib, _) in PARTS.items()))
         return rc == 0, out
 
     def stop(self):
         """End every part: {part: (verified bytes, errors)}, errors None
-        for a part that did not report."""
+        for a part that did not report or did not exit 0."""
         script = "".join(f"p=$(cat /tmp/busy.{part}.pid); kill -TERM $p; "
                          f"while kill -0 $p 2>/dev/null; do sleep 0.2; done; "
-                         f"sleep 0.3; cat /tmp/busy.{part}\n"
+                         f"sleep 0.3; echo PART {part}; cat /tmp/busy.{part}\n"
                          for part in PARTS)
         _, out = self.vm.run(script + "echo 0 > /proc/sys/vm/nr_hugepages", timeout=300)
         got = {}
-        for part in PARTS:
-            m = re.search(rf"DONE {part} verified (\d+) errors (\d+)", out)
-            ok = re.search(rf"DONE {part} .*\nEXIT 0\b", out)
-            got[part] = (int(m.group(1)), int(m.group(2)) if ok else None) if m else (0, None)
+        for part, (mode, _, _) in PARTS.items():
+            m = re.search(rf"PART {part}\n(?:(?!PART ).*\n)*?DONE {mode} verified (\d+) errors (\d+).*\n"
+                          r"EXIT (\d+)", out)
+            got[part] = ((int(m.group(1)), int(m.group(2)) if m.group(3) == "0" else None)
+                         if m else (0, None))
         return got, out
 
     def offline_attempts(self, n):
