@@ -198,7 +198,7 @@ def build_tools():
     return os.path.join(BENCH, "fill"), os.path.join(BENCH, "memset_bw")
 
 
-WORKLOADS = ("dimm", "migrate", "virtio-mem", "memmap-on-memory", "scale", "boot")
+WORKLOADS = ("dimm", "migrate", "virtio-mem", "memmap-on-memory", "scale", "boot", "busy")
 
 
 def scale_row(size):
@@ -330,6 +330,9 @@ def one_run(kernel, args, tools):
     if "scale" in want:
         scale(kernel, args, tools, res)
 
+    if "busy" in want:
+        busy(kernel, args, res)
+
     if "boot" in want:
         vm = vmlib.VM(kernel=kernel, name=f"bench-{kernel}-big", mem=args.big_mem,
                       maxmem="256G", slots=4)
@@ -351,6 +354,47 @@ def one_run(kernel, args, tools):
         finally:
             vm.poweroff()
     return res
+
+
+def busy(kernel, args, res):
+    """Workload 9: scenario/offline_under_load's guest and workload (the
+    scenario's own code), args.busy offlines of its DIMMs' blocks, 3
+    virtio-mem halvings and 3 ejects; success rates and seconds."""
+    sys.path[:0] = [os.path.join(vmlib.TOP, "tests", d) for d in ("lib", "scenarios")]
+    import offline_under_load as load_mod
+
+    class Notes:
+        prefix = "bench/busy"
+
+        def note(self, text):
+            print(text, flush=True)
+
+    vm = vmlib.VM(kernel=kernel, name=f"bench-{kernel}-busy", **load_mod.VM)
+    vm.start()
+    try:
+        load = load_mod.Load(vm, Notes())
+        if not load.memory() or not load.start()[0]:
+            raise vmlib.VMError("busy: the guest's memory or workload did not come up")
+        tries = load.offline_attempts(args.busy)
+        good = sorted(secs for _, rc, secs, _ in tries if rc == 0)
+        res["busy: offline succeeded (%)"] = round(100 * len(good) / max(1, len(tries)), 1)
+        if good:
+            res["busy: offline median (s)"] = statistics.median(good)
+            res["busy: offline p99 (s)"] = load_mod.pct(good, 99)
+        shrinks = load.shrink(3)
+        half = [r[1] for r in shrinks if r[0]]
+        res["busy: virtio-mem 2G -> 1G reached (%)"] = round(100 * len(half) / len(shrinks), 1)
+        if half:
+            res["busy: virtio-mem 2G -> 1G median (s)"] = statistics.median(half)
+        ejects = load.ejects(3)
+        done = [r[1] for r in ejects if r[0]]
+        res["busy: DIMM eject succeeded (%)"] = round(100 * len(done) / len(ejects), 1)
+        if done:
+            res["busy: DIMM eject median (s)"] = statistics.median(done)
+        got, _ = load.stop()
+        res["busy: workload errors"] = sum(e if e is not None else 1 for _, e in got.values())
+    finally:
+        vm.poweroff()
 
 
 def virtio_mem_cycle(vm, size, res):
@@ -386,6 +430,8 @@ def main():
     ap.add_argument("--big-mem", default=os.environ.get("BIG_MEM", "62G"))
     ap.add_argument("--scale", default=os.environ.get("SCALE", "1G,16G,64G"),
                     help="DIMM sizes of the scale workload, each in a fresh guest")
+    ap.add_argument("--busy", type=int, default=int(os.environ.get("BUSY_ATTEMPTS", 50)),
+                    help="offline attempts of the busy workload")
     ap.add_argument("--kernels", default="ours,upstream")
     ap.add_argument("--workloads", default=os.environ.get("WORKLOADS", ",".join(WORKLOADS)),
                     help="comma-separated subset of: " + ", ".join(WORKLOADS))
