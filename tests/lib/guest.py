@@ -219,6 +219,19 @@ def build_fill():
     return exe
 
 
+def static_helper(name):
+    """harness/bench/NAME.c compiled static on the host, again when the
+    source is newer; return the program's path, which the guest sees as
+    the same."""
+    src = os.path.join(vmlib.TOP, "harness", "bench", name + ".c")
+    exe = os.path.join(vmlib.BUILD, "bench", name)
+    os.makedirs(os.path.dirname(exe), exist_ok=True)
+    if not os.path.exists(exe) or os.path.getmtime(exe) < os.path.getmtime(src):
+        subprocess.run(["gcc", "-O2", "-Wall", "-static", "-o", exe + ".part", src], check=True)
+        os.rename(exe + ".part", exe)
+    return exe
+
+
 def fill_start(vm, mib, cgroup=None):
     """Start harness/bench/fill in the guest: mib MiB of anonymous memory
     written with a pattern, in the cgroup directory cgroup if given (it

@@ -32,10 +32,8 @@ virtio-mem device end where they started."""
 import os
 import re
 import statistics
-import subprocess
 
-import vm as vmlib
-from guest import MEM, block_size, blocks, meminfo, plug, sane, wait_for
+from guest import MEM, block_size, blocks, meminfo, plug, sane, static_helper, wait_for
 
 VM = dict(mem="2G", maxmem="16G", slots=8, smp=2, append="memhp_default_state=online_movable",
           disks=["64M", "256M"],
@@ -59,17 +57,6 @@ OOM = re.compile(r"Out of memory|Killed process|oom-kill")
 
 def count(name, default):
     return int(os.environ.get(name, default))
-
-
-def busy_exe():
-    """harness/bench/busy.c, compiled static on the host."""
-    src = os.path.join(vmlib.TOP, "harness", "bench", "busy.c")
-    exe = os.path.join(vmlib.BUILD, "bench", "busy")
-    os.makedirs(os.path.dirname(exe), exist_ok=True)
-    if not os.path.exists(exe) or os.path.getmtime(exe) < os.path.getmtime(src):
-        subprocess.run(["gcc", "-O2", "-Wall", "-static", "-o", exe + ".part", src], check=True)
-        os.rename(exe + ".part", exe)
-    return exe
 
 
 def pct(values, p):
@@ -105,12 +92,9 @@ class Load:
         ids = [i for d in self.dimms.values() for i in d]
         return bool(wait_for(lambda: all(blocks(self.vm).get(i) == "online" for i in ids), 60))
 
-    def zone_of(self, ids):
-        return {i: self.vm.read(f"{MEM}/memory{i}/valid_zones").split()[0] for i in ids}
-
     def start(self):
         """Start every part; True once each says READY."""
-        exe = busy_exe()
+        exe = static_helper("busy")
         total = meminfo(self.vm)["MemTotal"] >> 10
         anon = total * 85 // 100 - sum(mib for _, mib, _ in PARTS.values() if mib)
         args = {part: f"{mode} {mib or anon} {path}" for part, (mode, mib, path) in PARTS.items()}

@@ -41,12 +41,11 @@ hot-add path does."""
 import os
 import re
 import shutil
-import subprocess
 import time
 
 import vm as vmlib
 from console import KNOWN, health, known_note
-from guest import blocks, dimm_blocks, meminfo, set_auto_online, wait_for
+from guest import blocks, dimm_blocks, meminfo, set_auto_online, static_helper, wait_for
 
 # 2 GiB of boot memory; room for a 64 GiB DIMM or virtio-mem device.
 VM = dict(mem="2G", maxmem="80G")
@@ -90,17 +89,6 @@ def cells():
 
 def case_name(path, size, n):
     return f"{path}_{size}_{n}"
-
-
-def hold_exe():
-    """harness/bench/hold.c, compiled on the host (the guest runs its libc)."""
-    src = os.path.join(vmlib.TOP, "harness", "bench", "hold.c")
-    exe = os.path.join(vmlib.BUILD, "bench", "hold")
-    os.makedirs(os.path.dirname(exe), exist_ok=True)
-    if not os.path.exists(exe) or os.path.getmtime(exe) < os.path.getmtime(src):
-        subprocess.run(["gcc", "-O2", "-Wall", "-static", "-o", exe + ".part", src], check=True)
-        os.rename(exe + ".part", exe)
-    return exe
 
 
 def fresh(vm, nvdimms):
@@ -167,7 +155,7 @@ class Cell:
         KASAN), return what it holds, in words."""
         vm = self.vm
         n = self.n + (self.size >> 23 if "debug" in vm.kernel else 0)
-        vm.sh(f"setsid bash -c '{hold_exe()} {n} & echo $! > /tmp/hold.pid; wait $!; "
+        vm.sh(f"setsid bash -c '{static_helper('hold')} {n} & echo $! > /tmp/hold.pid; wait $!; "
               "echo EXIT $?' > /tmp/hold.out 2>&1 < /dev/null &")
         out = wait_for(lambda: re.search(r"HELD (\d+) MiB MemAvailable (-?\d+)|EXIT",
                                          vm.read("/tmp/hold.out")), 600)
