@@ -157,7 +157,7 @@ distclean:
 # are the figures (success rate, median, p99 and max time, failures).
 .PHONY: busy
 busy: kernel
-	@BUSY_ATTEMPTS=500 BUSY_SHRINKS=20 BUSY_EJECTS=20 harness/runtests.py \
+	@BUSY_ATTEMPTS=500 BUSY_SHRINKS=20 BUSY_EJECTS=20 BUSY_LOAD=85 harness/runtests.py \
 		--kernel $(KERNEL) --flavour '$(FLAVOUR)' --layers scenario \
 		--only scenario/offline_under_load/
 

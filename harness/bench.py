@@ -373,6 +373,7 @@ def busy(kernel, args, res):
     vm.start()
     try:
         load = load_mod.Load(vm, Notes())
+        os.environ.setdefault("BUSY_LOAD", "85")    # the load, as make busy
         if not load.memory() or not load.start()[0]:
             raise vmlib.VMError("busy: the guest's memory or workload did not come up")
         tries = load.offline_attempts(args.busy)
