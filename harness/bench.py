@@ -373,8 +373,8 @@ def busy(kernel, args, res):
     vm.start()
     try:
         load = load_mod.Load(vm, Notes())
-        os.environ.setdefault("BUSY_LOAD", "85")    # the load, as make busy
-        if not load.memory() or not load.start()[0]:
+        # The load, as make busy.
+        if not load.memory() or not load.start(load_mod.count("BUSY_LOAD", 85))[0]:
             raise vmlib.VMError("busy: the guest's memory or workload did not come up")
         tries = load.offline_attempts(args.busy)
         good = sorted(secs for _, rc, secs, _ in tries if rc == 0)

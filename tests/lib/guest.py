@@ -206,30 +206,23 @@ def check_cpu_count_param(vm, t, name):
 
 # ---- a process's memory, checked ------------------------------------------
 
-def build_fill():
-    """harness/bench/fill.c, compiled on the host (the guest runs its libc);
-    return the program's path, which the guest sees as the same."""
-    src = os.path.join(vmlib.TOP, "harness", "bench", "fill.c")
-    out_dir = os.path.join(vmlib.BUILD, "bench")
-    exe = os.path.join(out_dir, "fill")
-    os.makedirs(out_dir, exist_ok=True)
-    if not os.path.exists(exe) or os.path.getmtime(exe) < os.path.getmtime(src):
-        subprocess.run(["gcc", "-O2", "-Wall", "-o", exe + ".part", src], check=True)
-        os.rename(exe + ".part", exe)
-    return exe
-
-
-def static_helper(name):
-    """harness/bench/NAME.c compiled static on the host, again when the
-    source is newer; return the program's path, which the guest sees as
-    the same."""
+def bench_program(name, static=True):
+    """harness/bench/NAME.c compiled on the host (static unless told
+    otherwise), again when the source is newer; return the program's path,
+    which the guest sees as the same (its root is the host's)."""
     src = os.path.join(vmlib.TOP, "harness", "bench", name + ".c")
     exe = os.path.join(vmlib.BUILD, "bench", name)
     os.makedirs(os.path.dirname(exe), exist_ok=True)
     if not os.path.exists(exe) or os.path.getmtime(exe) < os.path.getmtime(src):
-        subprocess.run(["gcc", "-O2", "-Wall", "-static", "-o", exe + ".part", src], check=True)
+        link = ["-static"] if static else []
+        subprocess.run(["gcc", "-O2", "-Wall", *link, "-o", exe + ".part", src], check=True)
         os.rename(exe + ".part", exe)
     return exe
+
+
+def build_fill():
+    """harness/bench/fill.c, compiled on the host (the guest runs its libc)."""
+    return bench_program("fill", static=False)
 
 
 def fill_start(vm, mib, cgroup=None):

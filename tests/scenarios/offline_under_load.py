@@ -22,8 +22,8 @@ taking every cycle from the kernel's own work. Then, while it runs:
   (c) BUSY_EJECTS times, a DIMM ejected and a new one plugged.
 
 make check runs a few of each (8, 2, 2) at 75 % load; make busy runs the
-issue's 500, 20 and 20 at 85 % and prints the same table. Each kernel's figures are
-notes: success rate, time per success (median, p99, max), every failure's
+issue's 500, 20 and 20 at 85 % and prints the same table. Each kernel's
+figures are notes: success rate, time per success (median, p99, max), every failure's
 errno with ours's offline_failure, and what the workload verified. What
 is asserted, on both kernels: the workload loses no byte, nothing is
 OOM-killed, the guest keeps answering, every attempt ends (by itself or by
@@ -34,7 +34,7 @@ import os
 import re
 import statistics
 
-from guest import MEM, block_size, blocks, meminfo, plug, sane, static_helper, wait_for
+from guest import MEM, block_size, blocks, meminfo, plug, sane, bench_program, wait_for
 
 VM = dict(mem="2G", maxmem="16G", slots=8, smp=2, append="memhp_default_state=online_movable",
           disks=["64M", "256M"],
@@ -99,11 +99,12 @@ class Load:
         ids = [i for d in self.dimms.values() for i in d]
         return bool(wait_for(lambda: all(blocks(self.vm).get(i) == "online" for i in ids), 60))
 
-    def start(self):
-        """Start every part; True once each says READY."""
-        exe = static_helper("busy")
+    def start(self, load_pct=None):
+        """Start every part, holding load_pct percent of MemTotal in all
+        (default: BUSY_LOAD, else LOAD_PCT); True once each says READY."""
+        exe = bench_program("busy")
         total = meminfo(self.vm)["MemTotal"] >> 10
-        anon = (total * count("BUSY_LOAD", LOAD_PCT) // 100
+        anon = (total * (load_pct or count("BUSY_LOAD", LOAD_PCT)) // 100
                 - sum(mib for _, mib, _ in PARTS.values() if mib))
         args = {part: f"{mode} {mib or anon} {path}" for part, (mode, mib, path) in PARTS.items()}
         # One part after the other: each has written all of its memory

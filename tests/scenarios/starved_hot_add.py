@@ -45,7 +45,7 @@ import time
 
 import vm as vmlib
 from console import KNOWN, health, known_note
-from guest import blocks, dimm_blocks, meminfo, set_auto_online, static_helper, wait_for
+from guest import blocks, dimm_blocks, meminfo, set_auto_online, bench_program, wait_for
 
 # 2 GiB of boot memory; room for a 64 GiB DIMM or virtio-mem device.
 VM = dict(mem="2G", maxmem="80G")
@@ -155,7 +155,7 @@ class Cell:
         KASAN), return what it holds, in words."""
         vm = self.vm
         n = self.n + (self.size >> 23 if "debug" in vm.kernel else 0)
-        vm.sh(f"setsid bash -c '{static_helper('hold')} {n} & echo $! > /tmp/hold.pid; wait $!; "
+        vm.sh(f"setsid bash -c '{bench_program('hold')} {n} & echo $! > /tmp/hold.pid; wait $!; "
               "echo EXIT $?' > /tmp/hold.out 2>&1 < /dev/null &")
         out = wait_for(lambda: re.search(r"HELD (\d+) MiB MemAvailable (-?\d+)|EXIT",
                                          vm.read("/tmp/hold.out")), 600)
