@@ -209,14 +209,10 @@ int mhp_parse_memmap_mode(const char *val, enum mhp_memmap_mode *mode)
 	return 0;
 }
 
-static const char * const mhp_policy_names[] = {
-	[MHP_POLICY_CONTIG_ZONES] = "contig-zones",
-	[MHP_POLICY_AUTO_MOVABLE] = "auto-movable",
-};
-
 /**
  * mhp_parse_online_policy() - parse a memory_hotplug.online_policy value
- * @val: "contig-zones" or "auto-movable", optionally newline-terminated
+ * @val: the name of a policy in mhp_online_policies[], optionally
+ *	newline-terminated
  * @policy: where to store the result
  *
  * Return: 0, or -EINVAL with @policy untouched.
@@ -227,11 +223,13 @@ int mhp_parse_online_policy(const char *val, enum mhp_online_policy *policy)
 
 	if (!val)
 		return -EINVAL;
-	i = sysfs_match_string(mhp_policy_names, val);
-	if (i < 0)
-		return -EINVAL;
-	*policy = i;
-	return 0;
+	for (i = 0; i < MHP_NR_ONLINE_POLICIES; i++) {
+		if (sysfs_streq(val, mhp_online_policies[i].name)) {
+			*policy = i;
+			return 0;
+		}
+	}
+	return -EINVAL;
 }
 
 /**
@@ -242,7 +240,7 @@ int mhp_parse_online_policy(const char *val, enum mhp_online_policy *policy)
  */
 const char *mhp_online_policy_name(enum mhp_online_policy policy)
 {
-	return mhp_policy_names[policy];
+	return mhp_online_policies[policy].name;
 }
 
 /**
@@ -395,7 +393,9 @@ static const struct kernel_param_ops online_policy_ops = {
 };
 module_param_cb(online_policy, &online_policy_ops, NULL, 0644);
 MODULE_PARM_DESC(online_policy,
-		 "Zone for memory onlined without one: \"contig-zones\" (default) or \"auto-movable\"");
+		 "Zone for memory onlined without one: \""
+		 MHP_POLICY_CONTIG_ZONES_NAME "\" (default) or \""
+		 MHP_POLICY_AUTO_MOVABLE_NAME "\"");
 
 module_param_named(auto_movable_ratio, mhp_auto_movable_ratio, uint, 0644);
 MODULE_PARM_DESC(auto_movable_ratio,

@@ -19,7 +19,10 @@
 #include <linux/sizes.h>
 #include <linux/types.h>
 
+struct memory_group;
 struct memory_notify;
+struct page;
+struct zone;
 
 /* memory_hotplug.memmap_on_memory */
 enum mhp_memmap_mode {
@@ -29,11 +32,38 @@ enum mhp_memmap_mode {
 	MHP_MEMMAP_AUTO,	/* on the range only when nothing else can pay */
 };
 
-/* memory_hotplug.online_policy */
+/*
+ * The online policies (memory_hotplug.online_policy): which zone plain
+ * "online" picks. mhp_online_policies[] in memory_hotplug_zones.c is the
+ * one table of them, indexed by this enum: the parameter's parsing and
+ * reading, the zone choice and the KUnit suite all go through it. The
+ * first is the default.
+ */
 enum mhp_online_policy {
 	MHP_POLICY_CONTIG_ZONES,
 	MHP_POLICY_AUTO_MOVABLE,
+	MHP_NR_ONLINE_POLICIES
 };
+
+/* The names user space writes; the parameter's help text uses them too. */
+#define MHP_POLICY_CONTIG_ZONES_NAME	"contig-zones"
+#define MHP_POLICY_AUTO_MOVABLE_NAME	"auto-movable"
+
+/**
+ * struct mhp_online_policy_desc - one online policy
+ * @name: how user space spells it
+ * @zone_for: the zone it picks for @nr_pages from @start_pfn of @group
+ *	on @nid; never NULL
+ */
+struct mhp_online_policy_desc {
+	const char *name;
+	struct zone *(*zone_for)(int nid, struct memory_group *group,
+				 unsigned long start_pfn,
+				 unsigned long nr_pages);
+};
+
+extern const struct mhp_online_policy_desc
+	mhp_online_policies[MHP_NR_ONLINE_POLICIES];
 
 /* Parameter values; memory_hotplug.c owns them, readers use READ_ONCE(). */
 extern enum mhp_memmap_mode mhp_memmap_mode;

@@ -77,7 +77,29 @@ static void mhp_test_memmap_mode(struct kunit *test)
 static void mhp_test_online_policy(struct kunit *test)
 {
 	enum mhp_online_policy policy = MHP_POLICY_CONTIG_ZONES;
+	const char *name;
+	char buf[32];
+	int i, j;
 
+	/* Each policy: its name round-trips, newline or not; a zone chooser. */
+	for (i = 0; i < MHP_NR_ONLINE_POLICIES; i++) {
+		name = mhp_online_policies[i].name;
+		KUNIT_ASSERT_NOT_NULL(test, name);
+		KUNIT_EXPECT_STREQ(test, mhp_online_policy_name(i), name);
+		KUNIT_EXPECT_NOT_NULL(test, mhp_online_policies[i].zone_for);
+		policy = MHP_NR_ONLINE_POLICIES;
+		KUNIT_EXPECT_EQ(test, mhp_parse_online_policy(name, &policy), 0);
+		KUNIT_EXPECT_EQ(test, policy, i);
+		snprintf(buf, sizeof(buf), "%s\n", name);
+		policy = MHP_NR_ONLINE_POLICIES;
+		KUNIT_EXPECT_EQ(test, mhp_parse_online_policy(buf, &policy), 0);
+		KUNIT_EXPECT_EQ(test, policy, i);
+		for (j = 0; j < i; j++)
+			KUNIT_EXPECT_STRNEQ(test, name,
+					    mhp_online_policies[j].name);
+	}
+
+	/* The two 6.12 names, and what is not a name leaves @policy alone. */
 	KUNIT_EXPECT_EQ(test, mhp_parse_online_policy("auto-movable", &policy), 0);
 	KUNIT_EXPECT_EQ(test, policy, MHP_POLICY_AUTO_MOVABLE);
 	KUNIT_EXPECT_EQ(test, mhp_parse_online_policy("contig-zones\n", &policy), 0);
@@ -85,11 +107,8 @@ static void mhp_test_online_policy(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, mhp_parse_online_policy("auto_movable", &policy),
 			-EINVAL);
 	KUNIT_EXPECT_EQ(test, mhp_parse_online_policy("", &policy), -EINVAL);
+	KUNIT_EXPECT_EQ(test, mhp_parse_online_policy(NULL, &policy), -EINVAL);
 	KUNIT_EXPECT_EQ(test, policy, MHP_POLICY_CONTIG_ZONES);
-	KUNIT_EXPECT_STREQ(test, mhp_online_policy_name(MHP_POLICY_AUTO_MOVABLE),
-			   "auto-movable");
-	KUNIT_EXPECT_STREQ(test, mhp_online_policy_name(MHP_POLICY_CONTIG_ZONES),
-			   "contig-zones");
 }
 
 /* Pages of memmap @block_pages pages need, computed the long way. */

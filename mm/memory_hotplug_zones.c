@@ -9,7 +9,8 @@
  *
  * Zone choice (zone_for_pfn_range()): online_kernel picks the kernel zone
  * the range already overlaps (ZONE_NORMAL when none), online_movable picks
- * ZONE_MOVABLE, and plain "online" asks memory_hotplug.online_policy:
+ * ZONE_MOVABLE, and plain "online" asks memory_hotplug.online_policy, one
+ * of the policies of mhp_online_policies[] (at the end of this file):
  *
  *  contig-zones  keep zones contiguous: join the one zone the range
  *		  touches; when it touches none or both, ZONE_MOVABLE if
@@ -529,7 +530,8 @@ static struct zone *movable_zone_of(int nid)
 	return &NODE_DATA(nid)->node_zones[ZONE_MOVABLE];
 }
 
-static struct zone *contig_zone_for(int nid, unsigned long start_pfn,
+static struct zone *contig_zone_for(int nid, struct memory_group *group,
+				    unsigned long start_pfn,
 				    unsigned long nr_pages)
 {
 	struct zone *kernel = kernel_zone_for(nid, start_pfn, nr_pages);
@@ -656,6 +658,19 @@ kernel:
 	return kernel_zone_for(nid, start_pfn, nr_pages);
 }
 
+/* The online policies: see enum mhp_online_policy. */
+const struct mhp_online_policy_desc
+mhp_online_policies[MHP_NR_ONLINE_POLICIES] = {
+	[MHP_POLICY_CONTIG_ZONES] = {
+		.name = MHP_POLICY_CONTIG_ZONES_NAME,
+		.zone_for = contig_zone_for,
+	},
+	[MHP_POLICY_AUTO_MOVABLE] = {
+		.name = MHP_POLICY_AUTO_MOVABLE_NAME,
+		.zone_for = auto_movable_zone_for,
+	},
+};
+
 /**
  * zone_for_pfn_range() - the zone onlining a range would use
  * @online_type: MMOP_ONLINE, MMOP_ONLINE_KERNEL or MMOP_ONLINE_MOVABLE
@@ -683,7 +698,6 @@ struct zone *zone_for_pfn_range(enum mmop online_type, int nid,
 		break;
 	}
 
-	if (READ_ONCE(mhp_online_policy) == MHP_POLICY_AUTO_MOVABLE)
-		return auto_movable_zone_for(nid, group, start_pfn, nr_pages);
-	return contig_zone_for(nid, start_pfn, nr_pages);
+	return mhp_online_policies[READ_ONCE(mhp_online_policy)].zone_for(nid,
+			group, start_pfn, nr_pages);
 }
