@@ -21,10 +21,13 @@
  * fails: the caller sees either the whole range added or nothing changed.
  *
  * The files of the core:
- *   memory_hotplug.c         this file: locks, parameters, range checks,
- *                            add/remove, nodes
- *   memory_hotplug_zones.c   zone/node spans, memmap init, zone policies
- *   memory_hotplug_online.c  online_pages(), offline_pages(), migration
+ *   memory_hotplug.c           this file: locks, parameters, range checks,
+ *                              add/remove, nodes
+ *   memory_hotplug_zones.c     zone/node spans, memmap init, zone policies
+ *   memory_hotplug_online.c    online_pages(), offline_pages(), migration,
+ *                              a block's online and offline
+ *   memory_hotplug_parallel.c  work spread over CPUs, the memmap written
+ *                              ahead of onlining, prefault
  *   memory_hotplug_internal.h  what they share
  *
  * Locking, outermost first:
@@ -70,12 +73,10 @@
 #include <linux/overflow.h>
 #include <linux/percpu-rwsem.h>
 #include <linux/rwsem.h>
-#include <linux/sched/isolation.h>
 #include <linux/sched/mm.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/string.h>
-#include <linux/workqueue.h>
 
 #include "internal.h"
 #include "memory_hotplug_internal.h"
@@ -703,556 +704,6 @@ struct page *pfn_to_online_page(unsigned long pfn)
 }
 EXPORT_SYMBOL_GPL(pfn_to_online_page);
 
-/* ===== initializing the memmap of a new range on several CPUs ========== */
-
-/*
- * Onlining a block initializes its memmap (64 bytes of struct page per
- * 4 KiB page) before anything else, block after block on one CPU. In a
- * virtual machine the first write to that memmap costs most (each page of
- * it faults into the hypervisor, which finds and zeroes host memory), and
- * the initialization itself is most of the rest. When a range is onlined
- * right after it was added (auto_online_blocks), the add initializes the
- * struct pages of the whole range for the zone the first block will go to
- * (what the onlining would write, but the pageblocks' migrate types, which
- * need the zone to span the range first), cut into pieces of whole
- * sections that the adding CPU and helpers on the other online CPUs write
- * at once. It then records the range in mhp_ready around its onlining
- * walk, and each block onlined in order to that zone takes its part of the
- * record instead of writing its memmap again (mhp_memmap_ready()). A block
- * that goes elsewhere (another zone, a veto, an earlier block skipped) is
- * initialized by its onlining as always, over memory that is at least
- * already there. Nothing reads the memmap of an offline range.
- *
- * Pieces are claimed from a shared counter: if no helper gets to run (a
- * busy or memory-starved machine), the adding CPU writes them all and
- * never waits for a helper that has not started. A range whose memmap
- * lives on itself (memmap_on_memory) is left alone: its provider may make
- * it accessible only when it is onlined.
- *
- * The cutting and the helpers are mhp_run_pieces(), which onlining also
- * uses to free each block's pages on several CPUs (mhp_online_range()).
- */
-
-/*
- * memory_hotplug.init_threads: most CPUs that initialize the memmap of a
- * range being added and onlined, the adding one included. 0 means every
- * online housekeeping CPU (mhp_helper_cpus()), up to MHP_MAX_THREADS, and
- * larger values are clamped to as many (mhp_param_cpus()); 1 leaves it to
- * each block's onlining, as 6.12 does. Read once per range.
- */
-static unsigned int mhp_init_threads;
-module_param_named(init_threads, mhp_init_threads, uint, 0644);
-MODULE_PARM_DESC(init_threads,
-		 "CPUs that initialize the memmap of memory added and onlined at once (0: all housekeeping CPUs, at most 8; 1: the adding CPU alone)");
-
-/*
- * memory_hotplug.prefault_threads: most CPUs busy with a range added
- * offline once its first block is onlined: the onlining one, and a worker
- * on each of the others that provides the memmap of the rest of the range
- * ahead of its onlining (struct mhp_prefault). Counted as init_threads;
- * 1 starts no worker, as 6.12 has none. Read when a range is armed and
- * when its workers start.
- */
-static unsigned int mhp_prefault_threads;
-module_param_named(prefault_threads, mhp_prefault_threads, uint, 0644);
-MODULE_PARM_DESC(prefault_threads,
-		 "CPUs that provide the memmap of memory added offline ahead of its onlining, the onlining one included (0: all housekeeping CPUs, at most 8; 1: none ahead)");
-
-/*
- * The range whose memmap an add initialized, while its blocks are being
- * onlined. Set and cleared by mhp_add_resource() around its onlining walk
- * and read (and advanced) by online_pages() through mhp_memmap_ready(): all
- * of them with device_hotplug_lock held, which also keeps anyone else from
- * onlining, offlining or removing the range meanwhile. Empty otherwise, so
- * that nothing trusts a memmap an add wrote once the add is over.
- */
-static struct mhp_ready_memmap mhp_ready;
-
-/*
- * May a helper of ours run on @cpu? Not on a CPU isolated from the
- * scheduler's domains (isolcpus) or from kernel work (nohz_full): the
- * CPUs unbound workqueues also keep off by default.
- */
-static bool mhp_helper_cpu(int cpu)
-{
-	return housekeeping_test_cpu(cpu, HK_TYPE_DOMAIN) &&
-	       housekeeping_test_cpu(cpu, HK_TYPE_WQ);
-}
-
-/**
- * mhp_helper_cpus() - how many online CPUs helpers may use
- *
- * The online housekeeping CPUs (mhp_helper_cpu()), at least one: the
- * caller works too, isolated or not. What 0 stands for in init_threads,
- * free_threads, prefault_threads and migrate_threads, and what larger
- * values are clamped to.
- *
- * Return: the number of CPUs, 1 or more.
- */
-unsigned int mhp_helper_cpus(void)
-{
-	unsigned int cpu, n = 0;
-
-	for_each_online_cpu(cpu)
-		n += mhp_helper_cpu(cpu);
-	return max(n, 1U);
-}
-
-/**
- * mhp_param_cpus() - the CPUs a CPU-count parameter allows now
- * @threads: the parameter's value, read once by the caller
- *
- * 0 stands for every online housekeeping CPU (mhp_helper_cpus()); any
- * value is clamped to that and to MHP_MAX_THREADS.
- *
- * Return: the number of CPUs, the caller's included: 1 or more.
- */
-unsigned int mhp_param_cpus(unsigned int threads)
-{
-	unsigned int cpus = mhp_helper_cpus();
-
-	return min3(threads ? threads : cpus, cpus, MHP_MAX_THREADS);
-}
-
-/**
- * mhp_ready_take() - may an online use the memmap the add initialized?
- * @ready: the initialized range, advanced past what this online takes
- * @start_pfn: first pfn being onlined
- * @nr_pages: number of pages being onlined
- * @nid: node of the zone the pages go to
- * @zid: that zone
- *
- * Yes if [@start_pfn, @start_pfn + @nr_pages) lies in what is left of
- * @ready and its struct pages name @nid and @zid. An online inside what
- * is left consumes everything up to its end, used or not: pages skipped
- * over, or initialized for another zone, are not trusted again. A pure
- * function: mm/memory_hotplug_test.c tests it.
- *
- * Return: true if the caller must not initialize the struct pages again.
- */
-bool mhp_ready_take(struct mhp_ready_memmap *ready, unsigned long start_pfn,
-		    unsigned long nr_pages, int nid, enum zone_type zid)
-{
-	const unsigned long end_pfn = start_pfn + nr_pages;
-
-	if (start_pfn < ready->next_pfn || end_pfn > ready->end_pfn ||
-	    !nr_pages)
-		return false;
-	ready->next_pfn = end_pfn;
-	return nid == ready->nid && zid == ready->zid;
-}
-
-/**
- * mhp_memmap_ready() - did the add initialize this range's memmap already?
- * @zone: the zone the range is being onlined to
- * @start_pfn: first pfn
- * @nr_pages: number of pages
- *
- * For online_pages(), with device_hotplug_lock held: see mhp_ready. A true
- * answer is given once for each page.
- *
- * Return: true if the struct pages are initialized for @zone.
- */
-bool mhp_memmap_ready(struct zone *zone, unsigned long start_pfn,
-		      unsigned long nr_pages)
-{
-	mhp_assert_device_hotplug_held();
-	return mhp_ready_take(&mhp_ready, start_pfn, nr_pages,
-			      zone_to_nid(zone), zone_idx(zone));
-}
-
-/**
- * mhp_split_plan() - decide how many CPUs work on a range, in what pieces
- * @nr_pages: pages in the range
- * @max_threads: most CPUs to use, at least 1
- * @align: pieces start and end on multiples of this many pages (a power
- *	of two), except where the range itself starts or ends
- * @plan: filled in
- *
- * A CPU is only worth it for MHP_MIN_PIECE_PAGES or more pages; with one
- * CPU the whole range is one piece. Otherwise each CPU gets about
- * MHP_PIECES_PER_THREAD pieces of one size: a power of two, at least
- * @align. A pure function: mm/memory_hotplug_test.c tests it.
- */
-void mhp_split_plan(unsigned long nr_pages, unsigned int max_threads,
-		    unsigned long align, struct mhp_split *plan)
-{
-	unsigned long threads = nr_pages / MHP_MIN_PIECE_PAGES, piece;
-
-	threads = clamp_t(unsigned long, threads, 1, max(max_threads, 1U));
-	plan->threads = threads;
-	if (threads == 1) {
-		plan->piece = nr_pages;
-		return;
-	}
-	/* A power of two, so boundaries that are multiples of it align. */
-	piece = DIV_ROUND_UP(nr_pages, threads * MHP_PIECES_PER_THREAD);
-	plan->piece = max(roundup_pow_of_two(piece), align);
-}
-
-/**
- * mhp_split_piece() - the pages of one piece of a planned range
- * @start_pfn: first pfn of the range
- * @nr_pages: pages in the range
- * @plan: from mhp_split_plan() for @nr_pages
- * @index: which piece, counted from 0
- * @len: set to the number of pages of the piece, 0 past the last one
- *
- * Pieces lie on boundaries that are multiples of @plan->piece, so the
- * first and the last may be shorter; together they are the range, each
- * page in exactly one. A pure function: mm/memory_hotplug_test.c tests it.
- *
- * Return: the first pfn of the piece.
- */
-unsigned long mhp_split_piece(unsigned long start_pfn, unsigned long nr_pages,
-			      const struct mhp_split *plan,
-			      unsigned long index, unsigned long *len)
-{
-	const unsigned long end_pfn = start_pfn + nr_pages;
-	unsigned long first, last;
-
-	if (plan->threads == 1) {
-		*len = index ? 0 : nr_pages;
-		return start_pfn;
-	}
-	first = ALIGN_DOWN(start_pfn, plan->piece) + index * plan->piece;
-	last = first + plan->piece;
-	first = max(first, start_pfn);
-	last = min(last, end_pfn);
-	*len = last > first ? last - first : 0;
-	return first;
-}
-
-/*
- * One range being worked through by several CPUs. @next is the only field
- * written once helpers run: each CPU claims the piece it names with an
- * atomic increment.
- */
-struct mhp_job {
-	unsigned long start_pfn;
-	unsigned long nr_pages;
-	struct mhp_split plan;
-	mhp_piece_fn fn;
-	void *arg;
-	atomic_long_t next;
-};
-
-struct mhp_job_helper {
-	struct work_struct work;
-	struct mhp_job *job;
-};
-
-/* Claim pieces until none is left; any number of CPUs may run this. */
-static void mhp_job_claim(struct mhp_job *job)
-{
-	unsigned long index, pfn, len;
-
-	for (;;) {
-		index = atomic_long_fetch_inc(&job->next);
-		pfn = mhp_split_piece(job->start_pfn, job->nr_pages, &job->plan,
-				      index, &len);
-		if (!len)
-			return;
-		job->fn(pfn, len, job->arg);
-	}
-}
-
-static void mhp_job_work(struct work_struct *work)
-{
-	mhp_job_claim(container_of(work, struct mhp_job_helper, work)->job);
-}
-
-/**
- * mhp_run_pieces() - work through a range on several CPUs
- * @start_pfn: first pfn of the range
- * @nr_pages: number of pages
- * @align: pieces start on multiples of this many pages (a power of two),
- *	except where the range starts
- * @fn: called once for each piece, on any of the CPUs, in any order;
- *	it must not sleep on a lock the caller holds
- * @arg: passed to @fn
- * @nid: node of the range: helpers go to its CPUs first
- * @cpus: most CPUs to use, the caller's included (mhp_param_cpus())
- *
- * The caller works on pieces too, with one helper on each of up to
- * mhp_split_plan()'s threads - 1 other online CPUs (an unbound worker
- * could be woken on this very CPU and only take turns with the caller):
- * housekeeping CPUs only (mhp_helper_cpu()), those of @nid first.
- * Pieces are claimed from a shared counter, so if no helper gets to run
- * the caller does them all and never waits for a helper that has not
- * started. Returns once every piece is done. Called with
- * mem_hotplug_lock held for write: through cpu_hotplug_lock, that keeps
- * the set of online CPUs as it is.
- */
-void mhp_run_pieces(unsigned long start_pfn, unsigned long nr_pages,
-		    unsigned long align, mhp_piece_fn fn, void *arg, int nid,
-		    unsigned int cpus)
-{
-	struct mhp_job_helper helpers[MHP_MAX_THREADS - 1];
-	struct mhp_job job = {
-		.start_pfn = start_pfn,
-		.nr_pages = nr_pages,
-		.fn = fn,
-		.arg = arg,
-		.next = ATOMIC_LONG_INIT(0),
-	};
-	unsigned int i, nr_helpers = 0;
-	int cpu, self, pass;
-
-	mem_hotplug_assert_write_held();
-	mhp_split_plan(nr_pages, cpus, align, &job.plan);
-
-	self = raw_smp_processor_id();
-	/* First the CPUs of @nid, then the others. */
-	for (pass = 0; pass < 2; pass++) {
-		for_each_online_cpu(cpu) {
-			if (nr_helpers + 1 >= job.plan.threads)
-				break;
-			if (cpu == self || !mhp_helper_cpu(cpu) ||
-			    (cpu_to_node(cpu) == nid) == pass)
-				continue;
-			INIT_WORK_ONSTACK(&helpers[nr_helpers].work,
-					  mhp_job_work);
-			helpers[nr_helpers].job = &job;
-			queue_work_on(cpu, system_highpri_wq,
-				      &helpers[nr_helpers].work);
-			nr_helpers++;
-		}
-	}
-	mhp_job_claim(&job);
-	/* A helper still queued finds nothing left: take it off the queue. */
-	for (i = 0; i < nr_helpers; i++) {
-		cancel_work_sync(&helpers[i].work);
-		destroy_work_on_stack(&helpers[i].work);
-	}
-}
-
-/* Whom the struct pages of mhp_init_memmap_ahead()'s range name. */
-struct mhp_memmap_owner {
-	int nid;
-	enum zone_type zid;
-};
-
-/*
- * Initialize the struct pages of one piece, as move_pfn_range_to_zone()
- * would but for the pageblocks' migrate types. An mhp_piece_fn.
- */
-static void mhp_init_memmap_piece(unsigned long start_pfn,
-				  unsigned long nr_pages, void *arg)
-{
-	const struct mhp_memmap_owner *owner = arg;
-	const unsigned long end_pfn = start_pfn + nr_pages;
-	unsigned long pfn;
-	struct page *page;
-
-	for (pfn = start_pfn; pfn < end_pfn; pfn++) {
-		page = pfn_to_page(pfn);
-		__init_single_page(page, pfn, owner->zid, owner->nid);
-		/* A page of its own: the folio is the page. */
-		__folio_set_offline(page_folio(page));
-		if (pageblock_aligned(pfn))
-			cond_resched();
-	}
-}
-
-/**
- * mhp_init_memmap_ahead() - initialize an added range's memmap on all CPUs
- * @start_pfn: first pfn of the range, which has just been mapped
- * @nr_pages: number of pages
- * @zone: the zone its struct pages are to name
- *
- * See the top of this section. Does nothing with init_threads=1, on one
- * CPU, or for a range of one section. Returns once every piece is
- * written. Called with mem_hotplug_lock held for write (which keeps the
- * range the caller's), before the range has memory block devices.
- *
- * Return: true if the struct pages of the whole range are initialized.
- */
-static bool mhp_init_memmap_ahead(unsigned long start_pfn,
-				  unsigned long nr_pages, struct zone *zone)
-{
-	struct mhp_memmap_owner owner = {
-		.nid = zone_to_nid(zone),
-		.zid = zone_idx(zone),
-	};
-
-	const unsigned int cpus = mhp_param_cpus(READ_ONCE(mhp_init_threads));
-
-	mem_hotplug_assert_write_held();
-	if (cpus < 2 || nr_pages <= PAGES_PER_SECTION)
-		return false;
-	mhp_run_pieces(start_pfn, nr_pages, PAGES_PER_SECTION,
-		       mhp_init_memmap_piece, &owner, owner.nid, cpus);
-	return true;
-}
-
-/* ===== writing the memmap of a range left offline, in the background === */
-
-/*
- * A range added with auto_online_blocks=offline is onlined later, block by
- * block, by hand, by udev or by a tool such as daxctl: each block's first
- * write to its memmap then pays the hypervisor's first touch, on the one
- * CPU that onlines. So the add leaves the range armed in mhp_prefault, and
- * when one of its blocks is onlined, workers on the unbound workqueue
- * write to each page of the rest of the range's memmap, a section at a
- * time from the range's end, while the onlining goes on from wherever it
- * is. A range that nobody onlines costs nothing more than before. Their
- * write leaves the memory as it was (an atomic add of 0), so it may meet
- * the memmap initialization of a section being onlined, whose stores it
- * cannot undo.
- *
- * What a worker must never meet is the memmap of a section that is online:
- * once its pages are in the allocator, a hugetlb folio may be allocated
- * there and its vmemmap optimized (hugetlb_free_vmemmap), which maps the
- * tail struct pages read-only, and the worker's write would fault. So a
- * worker writes a section only under @sem held for read, having seen it
- * neither online nor in [@onlining_start, @onlining_end), the range of the
- * last online_pages() begun; online_pages() sets that range under @sem held
- * for write (mhp_prefault_online()) before it touches the range. A section
- * enters the allocator only through online_pages(), which then marks it
- * online before the next online_pages() replaces the range: so no section
- * a worker writes can be onlined before that write ends.
- *
- * One range at a time, in mhp_prefault, whose fields but @next, @stop,
- * @onlining_start and @onlining_end are read and written with
- * device_hotplug_lock held (the workers read @start_pfn and @nr_sections,
- * which stay as they are until the workers are stopped).
- * mhp_prefault_stop() disarms the range and waits for its workers. Every
- * add and every removal stops it first, so a worker never writes the
- * memmap of a range that was removed since.
- */
-static struct mhp_prefault {
-	unsigned long start_pfn;
-	unsigned long nr_sections;
-	bool armed;			/* workers start at the next online */
-	atomic_long_t next;		/* sections claimed so far */
-	bool stop;			/* READ_ONCE(): workers end early */
-	unsigned int nr_workers;
-	struct work_struct workers[MHP_MAX_THREADS - 1];
-	/* read: a worker writing one section; write: an online beginning */
-	struct rw_semaphore sem;
-	unsigned long onlining_start;	/* under @sem */
-	unsigned long onlining_end;	/* under @sem */
-} mhp_prefault = {
-	.sem = __RWSEM_INITIALIZER(mhp_prefault.sem),
-};
-
-/*
- * Write to each page of a section's memmap without changing it: an atomic
- * add of 0 to its first word, so that a concurrent onlining's writes to
- * the same struct page are never lost. The caller holds mhp_prefault.sem
- * for read, and has seen the section offline and not being onlined.
- */
-static void mhp_prefault_section(unsigned long pfn)
-{
-	unsigned long addr = PAGE_ALIGN((unsigned long)pfn_to_page(pfn));
-	const unsigned long end =
-		(unsigned long)(pfn_to_page(pfn + PAGES_PER_SECTION - 1) + 1);
-
-	lockdep_assert_held_read(&mhp_prefault.sem);
-	/* Within a section, the memmap is virtually contiguous. */
-	for (; addr < end; addr += PAGE_SIZE)
-		atomic_long_add(0, (atomic_long_t *)addr);
-}
-
-/* May a worker write the memmap of the section of @pfn? Under @sem. */
-static bool mhp_prefault_may_write(struct mhp_prefault *pf, unsigned long pfn)
-{
-	lockdep_assert_held(&pf->sem);
-	if (pfn >= pf->onlining_start && pfn < pf->onlining_end)
-		return false;
-	return !online_section_nr(pfn_to_section_nr(pfn));
-}
-
-static void mhp_prefault_work(struct work_struct *work)
-{
-	struct mhp_prefault *pf = &mhp_prefault;
-	unsigned long index, pfn;
-
-	while (!READ_ONCE(pf->stop)) {
-		index = atomic_long_fetch_inc(&pf->next);
-		if (index >= pf->nr_sections)
-			return;
-		pfn = pf->start_pfn +
-		      (pf->nr_sections - 1 - index) * PAGES_PER_SECTION;
-		down_read(&pf->sem);
-		if (mhp_prefault_may_write(pf, pfn))
-			mhp_prefault_section(pfn);
-		up_read(&pf->sem);
-		cond_resched();
-	}
-}
-
-/* Disarm the range, stop its workers if any and wait for them. */
-static void mhp_prefault_stop(void)
-{
-	struct mhp_prefault *pf = &mhp_prefault;
-	unsigned int i;
-
-	mhp_assert_device_hotplug_held();
-	pf->armed = false;
-	WRITE_ONCE(pf->stop, true);
-	for (i = 0; i < pf->nr_workers; i++)
-		cancel_work_sync(&pf->workers[i]);
-	pf->nr_workers = 0;
-}
-
-/*
- * Arm a range just added and left offline, unless it is one section or
- * prefault_threads is 1.
- */
-static void mhp_prefault_arm(unsigned long start_pfn, unsigned long nr_pages)
-{
-	struct mhp_prefault *pf = &mhp_prefault;
-
-	mhp_prefault_stop();
-	if (READ_ONCE(mhp_prefault_threads) == 1 ||
-	    nr_pages <= PAGES_PER_SECTION)
-		return;
-	pf->start_pfn = start_pfn;
-	pf->nr_sections = nr_pages / PAGES_PER_SECTION;
-	pf->armed = true;
-}
-
-/**
- * mhp_prefault_online() - a range is being onlined: fence it, start workers?
- * @pfn: first pfn of the range
- * @nr_pages: number of pages of the range
- *
- * For online_pages(), with device_hotplug_lock held, before it touches the
- * range. Waits for any worker in the middle of a section and keeps them
- * all out of the range from then on (see struct mhp_prefault). If @pfn is
- * in the armed range, disarms it and queues one worker less than
- * prefault_threads CPUs: the onlining CPU goes on with the blocks.
- */
-void mhp_prefault_online(unsigned long pfn, unsigned long nr_pages)
-{
-	struct mhp_prefault *pf = &mhp_prefault;
-	unsigned int threads, i;
-
-	mhp_assert_device_hotplug_held();
-	down_write(&pf->sem);
-	pf->onlining_start = pfn;
-	pf->onlining_end = pfn + nr_pages;
-	up_write(&pf->sem);
-
-	if (!pf->armed || pfn < pf->start_pfn ||
-	    pfn >= pf->start_pfn + pf->nr_sections * PAGES_PER_SECTION)
-		return;
-	pf->armed = false;
-	threads = mhp_param_cpus(READ_ONCE(mhp_prefault_threads));
-	if (threads < 2)
-		return;
-
-	atomic_long_set(&pf->next, 0);
-	WRITE_ONCE(pf->stop, false);
-	pf->nr_workers = min_t(unsigned long, threads - 1, pf->nr_sections);
-	for (i = 0; i < pf->nr_workers; i++) {
-		INIT_WORK(&pf->workers[i], mhp_prefault_work);
-		queue_work(system_unbound_wq, &pf->workers[i]);
-	}
-}
-
 /* ===== nodes ============================================================ */
 
 /*
@@ -1703,86 +1154,125 @@ static int unlink_block_cb(struct memory_block *mem, void *arg)
 	return 0;
 }
 
-/* add_memory_resource() without the tracepoints: see there. */
-static int mhp_add_resource(int nid, struct resource *res, mhp_t mhp_flags)
+/**
+ * struct mhp_add - one add of memory, as its phases pass it on
+ * @start: first byte of the range
+ * @size: bytes in the range
+ * @nid: node of the range
+ * @group: its memory group, or NULL
+ * @flags: the caller's MHP_* flags
+ * @res: the resource the caller claimed for it
+ * @firmware_entry: the range gets a /sys/firmware/memmap entry
+ * @new_node: the add brought @nid's pgdat to life
+ * @own_memmap: each block hosts its own memmap (memmap_on_memory)
+ * @altmaps: the altmaps of the blocks that host their own memmap, while
+ *	they have no device (see struct mhp_altmap); empty again once the
+ *	devices own them
+ * @ready: the memmap written ahead of onlining, if any
+ * @step: what the add was doing, for the log line of a failure
+ *
+ * An add runs in three phases, each of which undoes itself on failure:
+ * mhp_add_map() (memblock, node data, direct map and memmap, under
+ * mem_hotplug_lock), mhp_add_publish() (block devices, firmware memmap
+ * entry, node device, node links, without it) and mhp_add_online()
+ * (auto_online_blocks; an online that fails does not fail the add).
+ * mhp_add_unmap() undoes the first when the second fails.
+ */
+struct mhp_add {
+	u64 start;
+	u64 size;
+	int nid;
+	struct memory_group *group;
+	mhp_t flags;
+	struct resource *res;
+	bool firmware_entry;
+	bool new_node;
+	bool own_memmap;
+	struct list_head altmaps;
+	struct mhp_ready_memmap ready;
+	const char *step;
+};
+
+/*
+ * Phase one: make the range exist for mm, offline, under mem_hotplug_lock.
+ * On failure nothing of it is left.
+ */
+static int mhp_add_map(struct mhp_add *add)
 {
-	const u64 start = res->start, size = resource_size(res);
-	const bool firmware_entry = !strcmp(res->name, "System RAM");
-	struct mhp_ready_memmap ready = {};
-	struct memory_group *group = NULL;
-	const char *step = "range";
-	LIST_HEAD(altmaps);
 	enum mmop online_type;
 	struct zone *zone;
-	bool new_node;
 	int ret;
 
-	mhp_assert_device_hotplug_held();
-	ret = mhp_check_block_range(start, size);
-	if (ret)
-		return ret;
-	/* Its workers' range stays, but the CPUs are better spent here. */
-	mhp_prefault_stop();
-
-	if (mhp_flags & MHP_NID_IS_MGID) {
-		group = memory_group_find_by_id(nid);
-		if (!group)
-			return -EINVAL;
-		nid = group->nid;
-	}
-	if (WARN(!node_possible(nid), "node %d is not possible\n", nid))
-		return -EINVAL;
-
 	mem_hotplug_begin();
-
-	step = "memblock entry";
-	ret = mhp_memblock_add(start, size, nid, res);
+	add->step = "memblock entry";
+	ret = mhp_memblock_add(add->start, add->size, add->nid, add->res);
 	if (ret)
 		goto unlock;
 
-	step = "node data";
-	ret = mhp_prepare_node(nid);
+	add->step = "node data";
+	ret = mhp_prepare_node(add->nid);
 	if (ret < 0)
 		goto undo_memblock;
-	new_node = ret;
+	add->new_node = ret;
 
-	step = "memmap or direct map";
-	ret = mhp_map_range(nid, start, size, mhp_flags, &altmaps);
+	add->step = "memmap or direct map";
+	ret = mhp_map_range(add->nid, add->start, add->size, add->flags,
+			    &add->altmaps);
 	if (ret)
 		goto undo_memblock;
+	add->own_memmap = !list_empty(&add->altmaps);
+
 	/*
-	 * Only a guess: auto_online_blocks is read again below, and each
-	 * block's zone is chosen when it is onlined.
+	 * Only a guess: auto_online_blocks is read again when the blocks
+	 * are onlined, and each block's zone is chosen then.
 	 */
 	online_type = mhp_get_default_online_type();
-	if (online_type != MMOP_OFFLINE && list_empty(&altmaps)) {
-		zone = zone_for_pfn_range(online_type, nid, group,
-					  PFN_DOWN(start),
+	if (online_type != MMOP_OFFLINE && !add->own_memmap) {
+		zone = zone_for_pfn_range(online_type, add->nid, add->group,
+					  PFN_DOWN(add->start),
 					  PFN_DOWN(memory_block_size_bytes()));
-		if (mhp_init_memmap_ahead(PFN_DOWN(start), PFN_DOWN(size),
-					  zone))
-			ready = (struct mhp_ready_memmap) {
-				.next_pfn = PFN_DOWN(start),
-				.end_pfn = PFN_DOWN(start + size),
-				.nid = zone_to_nid(zone),
-				.zid = zone_idx(zone),
-			};
+		mhp_init_memmap_ahead(PFN_DOWN(add->start),
+				      PFN_DOWN(add->size), zone, &add->ready);
 	}
-
-	/*
-	 * The devices are created and, on failure, removed without
-	 * mem_hotplug_lock (see the top of this file); device_hotplug_lock
-	 * keeps everyone else away from the range meanwhile.
-	 */
 	mem_hotplug_done();
-	step = "memory block devices";
-	ret = mhp_create_devices(nid, group, start, size, &altmaps);
-	if (ret)
-		goto relock_unmap;
+	return 0;
 
-	if (firmware_entry) {
-		step = "firmware memmap entry";
-		ret = firmware_map_add_hotplug(start, start + size, "System RAM");
+undo_memblock:
+	mhp_memblock_remove(add->start, add->size);
+unlock:
+	mem_hotplug_done();
+	return ret;
+}
+
+/* Undo mhp_add_map(). */
+static void mhp_add_unmap(struct mhp_add *add)
+{
+	mem_hotplug_begin();
+	mhp_unmap_range(add->start, add->size, &add->altmaps);
+	mhp_memblock_remove(add->start, add->size);
+	mem_hotplug_done();
+}
+
+/*
+ * Phase two: make the range visible to the rest of the kernel and to user
+ * space. Called with device_hotplug_lock held, mem_hotplug_lock not (see
+ * the top of this file); on failure, what it made is gone again.
+ */
+static int mhp_add_publish(struct mhp_add *add)
+{
+	const u64 start = add->start, size = add->size;
+	int ret;
+
+	add->step = "memory block devices";
+	ret = mhp_create_devices(add->nid, add->group, start, size,
+				 &add->altmaps);
+	if (ret)
+		return ret;
+
+	if (add->firmware_entry) {
+		add->step = "firmware memmap entry";
+		ret = firmware_map_add_hotplug(start, start + size,
+					       "System RAM");
 		if (ret)
 			goto undo_devices;
 	}
@@ -1794,58 +1284,110 @@ static int mhp_add_resource(int nid, struct resource *res, mhp_t mhp_flags)
 	 * would pay for each of them. The node links need no more than
 	 * device_hotplug_lock, which also keeps the node from going away.
 	 */
-	if (new_node) {
-		step = "node device";
+	if (add->new_node) {
+		add->step = "node device";
 		mem_hotplug_begin();
-		ret = mhp_publish_node(nid, false);
+		ret = mhp_publish_node(add->nid, false);
 		mem_hotplug_done();
 		if (ret)
 			goto undo_firmware;
 	}
-	step = "links to its node";
-	ret = register_memory_blocks_under_node(nid, PFN_DOWN(start),
+	add->step = "links to its node";
+	ret = register_memory_blocks_under_node(add->nid, PFN_DOWN(start),
 						PFN_UP(start + size - 1),
 						MEMINIT_HOTPLUG);
 	if (ret)
 		goto undo_links;
 
-	if (mhp_flags & MHP_MERGE_RESOURCE)
-		merge_system_ram_resource(res);
-
-	/* Onlining takes mem_hotplug_lock per block. */
-	online_type = mhp_get_default_online_type();
-	if (online_type == MMOP_OFFLINE) {
-		if (list_empty(&altmaps))
-			mhp_prefault_arm(PFN_DOWN(start), PFN_DOWN(size));
-		return 0;
-	}
-	mhp_ready = ready;
-	walk_memory_blocks(start, size, &online_type, auto_online_block_cb);
-	mhp_ready = (struct mhp_ready_memmap) {};
+	if (add->flags & MHP_MERGE_RESOURCE)
+		merge_system_ram_resource(add->res);
 	return 0;
 
 undo_links:
 	walk_memory_blocks(start, size, NULL, unlink_block_cb);
-	if (new_node) {
+	if (add->new_node) {
 		mem_hotplug_begin();
-		mhp_unpublish_node(nid);
+		mhp_unpublish_node(add->nid);
 		mem_hotplug_done();
 	}
 undo_firmware:
-	if (firmware_entry)
+	if (add->firmware_entry)
 		firmware_map_remove(start, start + size, "System RAM");
 undo_devices:
-	mhp_remove_devices(start, size, &altmaps);
-relock_unmap:
-	mem_hotplug_begin();
-	mhp_unmap_range(start, size, &altmaps);
-undo_memblock:
-	mhp_memblock_remove(start, size);
-unlock:
-	mem_hotplug_done();
+	mhp_remove_devices(start, size, &add->altmaps);
+	return ret;
+}
+
+/*
+ * Phase three: online the blocks as auto_online_blocks says now, or leave
+ * them offline with their memmap armed for prefault. Onlining takes
+ * mem_hotplug_lock per block; a block that fails to online stays offline
+ * and the add still succeeded.
+ */
+static void mhp_add_online(struct mhp_add *add)
+{
+	enum mmop online_type = mhp_get_default_online_type();
+
+	if (online_type == MMOP_OFFLINE) {
+		/* A memmap on the range may be out of reach until onlined. */
+		if (!add->own_memmap)
+			mhp_prefault_arm(PFN_DOWN(add->start),
+					 PFN_DOWN(add->size));
+		return;
+	}
+	mhp_ready_begin(&add->ready);
+	walk_memory_blocks(add->start, add->size, &online_type,
+			   auto_online_block_cb);
+	mhp_ready_end();
+}
+
+/* add_memory_resource() without the tracepoints: see there. */
+static int mhp_add_resource(int nid, struct resource *res, mhp_t mhp_flags)
+{
+	struct mhp_add add = {
+		.start = res->start,
+		.size = resource_size(res),
+		.flags = mhp_flags,
+		.res = res,
+		.firmware_entry = !strcmp(res->name, "System RAM"),
+		.altmaps = LIST_HEAD_INIT(add.altmaps),
+		.step = "range",
+	};
+	int ret;
+
+	mhp_assert_device_hotplug_held();
+	ret = mhp_check_block_range(add.start, add.size);
+	if (ret)
+		return ret;
+	/* Its workers' range stays, but the CPUs are better spent here. */
+	mhp_prefault_stop();
+
+	if (mhp_flags & MHP_NID_IS_MGID) {
+		add.group = memory_group_find_by_id(nid);
+		if (!add.group)
+			return -EINVAL;
+		nid = add.group->nid;
+	}
+	if (WARN(!node_possible(nid), "node %d is not possible\n", nid))
+		return -EINVAL;
+	add.nid = nid;
+
+	ret = mhp_add_map(&add);
+	if (ret)
+		goto fail;
+	ret = mhp_add_publish(&add);
+	if (ret) {
+		mhp_add_unmap(&add);
+		goto fail;
+	}
+	mhp_add_online(&add);
+	return 0;
+
+fail:
 	if (ret == -ENOMEM)
 		pr_warn_ratelimited("cannot add [mem %#llx-%#llx]: no memory for its %s\n",
-				    start, start + size - 1, step);
+				    add.start, add.start + add.size - 1,
+				    add.step);
 	return ret;
 }
 

@@ -2,11 +2,14 @@
 /*
  * What the parts of the memory hotplug core share among themselves:
  *
- *  memory_hotplug.c         locks, parameters, range checks, adding and
- *                           removing memory, nodes coming and going
- *  memory_hotplug_zones.c   zone and node spans, memmap init, the zone
- *                           policies (which zone a block goes to)
- *  memory_hotplug_online.c  online_pages() and offline_pages()
+ *  memory_hotplug.c           locks, parameters, range checks, adding
+ *                             and removing memory, nodes coming and going
+ *  memory_hotplug_zones.c     zone and node spans, memmap init, the zone
+ *                             policies (which zone a block goes to)
+ *  memory_hotplug_online.c    online_pages() and offline_pages(), a
+ *                             block's online and offline
+ *  memory_hotplug_parallel.c  work spread over CPUs: pieces, the memmap
+ *                             written ahead of onlining, prefault
  *
  * The pure computations (no kernel state read) are declared here too, so
  * that the KUnit suite (memory_hotplug_test.c) can check them directly.
@@ -113,7 +116,7 @@ unsigned long mhp_group_kernel_need(unsigned long movable,
 bool mhp_contig_prefers_movable(bool in_kernel, bool in_movable,
 				bool movable_node);
 
-/* How memory_hotplug.c cuts a range among CPUs: see mhp_split_plan(). */
+/* How a range is cut among CPUs: see mhp_split_plan(). */
 struct mhp_split {
 	unsigned int threads;	/* CPUs, the caller's included */
 	unsigned long piece;	/* pages; pieces start on multiples of it */
@@ -180,9 +183,22 @@ void mhp_node_states_online(struct zone *zone, struct memory_notify *arg);
 void mhp_node_states_offline(struct zone *zone, unsigned long nr_pages,
 			     struct memory_notify *arg);
 void mhp_online_range(unsigned long start_pfn, unsigned long nr_pages);
+
+/* memory_hotplug_parallel.c, for the add and online_pages() */
+bool mhp_init_memmap_ahead(unsigned long start_pfn, unsigned long nr_pages,
+			   struct zone *zone, struct mhp_ready_memmap *ready);
+void mhp_ready_begin(const struct mhp_ready_memmap *ready);
+void mhp_ready_end(void);
 bool mhp_memmap_ready(struct zone *zone, unsigned long start_pfn,
 		      unsigned long nr_pages);
+void mhp_prefault_arm(unsigned long start_pfn, unsigned long nr_pages);
+void mhp_prefault_stop(void);
 void mhp_prefault_online(unsigned long pfn, unsigned long nr_pages);
+void adjust_present_page_count(struct page *page, struct memory_group *group,
+			       long nr_pages);
+int mhp_init_memmap_on_memory(unsigned long pfn, unsigned long nr_pages,
+			      struct zone *zone, bool mhp_off_inaccessible);
+void mhp_deinit_memmap_on_memory(unsigned long pfn, unsigned long nr_pages);
 void mhp_move_ready_range_to_zone(struct zone *zone, unsigned long start_pfn,
 				  unsigned long nr_pages, int migratetype);
 

@@ -44,11 +44,12 @@ UNCHECKED_PAGE = "init_memory_mapping"
 ACPICA_DIR = "drivers/acpi/acpica"
 
 # The stack-trace filter's ranges per path: the text of these object files
-# (those of them the build has; ours splits its core in three, linked one
+# (those of them the build has; ours splits its core in four, linked one
 # after the other), attempts alternating between the ranges: the driver's
 # covers everything it does, the core's reaches deep allocations that the
 # 32 frames the filter looks at would not trace back to the driver.
-CORE_OBJS = ("mm/memory_hotplug.o", "mm/memory_hotplug_zones.o", "mm/memory_hotplug_online.o")
+CORE_OBJS = ("mm/memory_hotplug.o", "mm/memory_hotplug_zones.o", "mm/memory_hotplug_online.o",
+             "mm/memory_hotplug_parallel.o")
 RANGES = {
     "dimm": (("drivers/acpi/acpi_memhotplug.o",), CORE_OBJS),
     "vmem": (("drivers/virtio/virtio_mem.o",), CORE_OBJS),
