@@ -5,8 +5,11 @@
  * online_pages() turns an added, offline range into memory the page
  * allocator uses; offline_pages() empties a range (migrating what can
  * move) and takes it away from the allocator again. The memory block
- * layer calls them for one block at a time, with mem_hotplug_lock held
- * for write, and tells the memory notifier chain around them:
+ * layer onlines and offlines one block at a time through
+ * mhp_online_block() and mhp_offline_block(), which add the rules for a
+ * block that hosts its own memmap, with mem_hotplug_lock held for write.
+ * The notifier chain hears about it around online_pages() and
+ * offline_pages():
  *
  *   online:  MEM_GOING_ONLINE, then MEM_ONLINE or MEM_CANCEL_ONLINE
  *   offline: MEM_GOING_OFFLINE, then MEM_OFFLINE or MEM_CANCEL_OFFLINE
@@ -275,6 +278,52 @@ int online_pages(unsigned long pfn, unsigned long nr_pages, struct zone *zone,
 	ret = mhp_online_pages(pfn, nr_pages, zone, group);
 	trace_mhp_online_end(pfn, nr_pages, ret);
 	return ret;
+}
+
+/**
+ * mhp_online_block() - online one memory block, its own memmap included
+ * @start_pfn: first pfn of the block
+ * @nr_pages: pages in the block
+ * @altmap: the block's altmap if it hosts its own memmap, else NULL
+ * @zone: the zone it joins
+ * @group: its memory group, or NULL
+ *
+ * The first @altmap->free pages of a block that hosts its memmap hold
+ * that memmap: they join @zone first, as self-hosted vmemmap pages that
+ * never reach the allocator, then online_pages() onlines the rest, and
+ * only then do they count as present (online_pages() populates an empty
+ * zone when its first pages arrive). Called by the block layer with
+ * mem_hotplug_lock held for write, after the MEM_PREPARE_ONLINE notifiers.
+ *
+ * Return: 0, or a negative errno with the block offline as before.
+ */
+int mhp_online_block(unsigned long start_pfn, unsigned long nr_pages,
+		     struct vmem_altmap *altmap, struct zone *zone,
+		     struct memory_group *group)
+{
+	const unsigned long nr_memmap = altmap ? altmap->free : 0;
+	int ret;
+
+	mem_hotplug_assert_write_held();
+	if (nr_memmap) {
+		ret = mhp_init_memmap_on_memory(start_pfn, nr_memmap, zone,
+						altmap->inaccessible);
+		if (ret)
+			return ret;
+	}
+
+	ret = online_pages(start_pfn + nr_memmap, nr_pages - nr_memmap, zone,
+			   group);
+	if (ret) {
+		if (nr_memmap)
+			mhp_deinit_memmap_on_memory(start_pfn, nr_memmap);
+		return ret;
+	}
+
+	if (nr_memmap)
+		adjust_present_page_count(pfn_to_page(start_pfn), group,
+					  nr_memmap);
+	return 0;
 }
 
 /* ===== offline ========================================================== */
@@ -1155,5 +1204,49 @@ int offline_pages(unsigned long start_pfn, unsigned long nr_pages,
 	}
 	trace_mhp_offline_end(start_pfn, nr_pages, ret);
 	return ret;
+}
+
+/**
+ * mhp_offline_block() - offline one memory block, its own memmap included
+ * @start_pfn: first pfn of the block
+ * @nr_pages: pages in the block
+ * @altmap: the block's altmap if it hosts its own memmap, else NULL
+ * @zone: the zone the block is in
+ * @group: its memory group, or NULL
+ * @report: filled in as by offline_pages()
+ *
+ * The reverse of mhp_online_block(): the memmap pages stop counting as
+ * present first, so that offline_pages() sees the zone become empty and
+ * tears it down; once the rest is offline they leave @zone. Called by the
+ * block layer with mem_hotplug_lock held for write, before the
+ * MEM_FINISH_OFFLINE notifiers.
+ *
+ * Return: 0, or offline_pages()'s errno with the block online as before.
+ */
+int mhp_offline_block(unsigned long start_pfn, unsigned long nr_pages,
+		      struct vmem_altmap *altmap, struct zone *zone,
+		      struct memory_group *group,
+		      struct mhp_offline_report *report)
+{
+	const unsigned long nr_memmap = altmap ? altmap->free : 0;
+	int ret;
+
+	mem_hotplug_assert_write_held();
+	if (nr_memmap)
+		adjust_present_page_count(pfn_to_page(start_pfn), group,
+					  -(long)nr_memmap);
+
+	ret = offline_pages(start_pfn + nr_memmap, nr_pages - nr_memmap, zone,
+			    group, report);
+	if (ret) {
+		if (nr_memmap)
+			adjust_present_page_count(pfn_to_page(start_pfn), group,
+						  nr_memmap);
+		return ret;
+	}
+
+	if (nr_memmap)
+		mhp_deinit_memmap_on_memory(start_pfn, nr_memmap);
+	return 0;
 }
 #endif /* CONFIG_MEMORY_HOTREMOVE */

@@ -319,7 +319,8 @@ void remove_pfn_range_from_zone(struct zone *zone, unsigned long start_pfn,
  * Updates the zone, its node, and the group's kernel or movable counter.
  * A block is either all boot memory or all hot-added, so one page tells
  * whether the early counter changes too. Called with mem_hotplug_lock
- * held for write, by the block layer and by online/offline_pages().
+ * held for write, by mhp_online_block()/mhp_offline_block() and by
+ * online/offline_pages().
  */
 void adjust_present_page_count(struct page *page, struct memory_group *group,
 			       long nr_pages)
@@ -349,8 +350,8 @@ void adjust_present_page_count(struct page *page, struct memory_group *group,
  *	struct pages were not poisoned when the block was added
  *
  * The pages holding the memmap join the block's zone as unmovable,
- * self-hosted vmemmap pages; they never reach the buddy. Called by the
- * block layer before online_pages() for the rest of the block.
+ * self-hosted vmemmap pages; they never reach the buddy. Called by
+ * mhp_online_block() before online_pages() for the rest of the block.
  *
  * Return: 0 or a negative errno (KASAN shadow could not be set up).
  */
@@ -387,8 +388,8 @@ int mhp_init_memmap_on_memory(unsigned long pfn, unsigned long nr_pages,
  * @pfn: first pfn of the block
  * @nr_pages: number of memmap pages
  *
- * Called by the block layer after offline_pages() for the rest of the
- * block (or when onlining it failed).
+ * Called by mhp_offline_block() after offline_pages() for the rest of the
+ * block, or by mhp_online_block() when onlining it failed.
  */
 void mhp_deinit_memmap_on_memory(unsigned long pfn, unsigned long nr_pages)
 {

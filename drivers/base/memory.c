@@ -11,7 +11,8 @@
  * and destroyed when it hot-removes memory. Bringing a block online or
  * offline goes through device_online()/device_offline(), which call back
  * into this file (the bus online/offline methods), which call the core's
- * online_pages()/offline_pages().
+ * mhp_online_block()/mhp_offline_block() between the notifier events that
+ * are the block layer's own (MEM_PREPARE_ONLINE, MEM_FINISH_OFFLINE).
  *
  * Locking, outermost first:
  *
@@ -28,9 +29,12 @@
  *                       the bus methods: serializes state changes of one
  *                       block (@memory_block.state, .zone).
  *  mem_hotplug_lock     mem_hotplug_begin(), taken by the bus methods around
- *                       online_pages()/offline_pages(); the memory notifier
- *                       chain is called with it held. The core also holds it
- *                       while it creates and removes block devices.
+ *                       mhp_online_block()/mhp_offline_block(); the memory
+ *                       notifier chain is called with it held. Block
+ *                       devices are created and removed with it NOT held
+ *                       (create_memory_block_devices() and
+ *                       remove_memory_block_devices() assert it): removing
+ *                       a device waits for its sysfs writers, which take it.
  *
  * @memory_blocks and @memory_groups are xarrays with their own internal
  * locks; a group's page counters are updated by the core under
@@ -280,14 +284,16 @@ static struct memory_notify block_notify_range(unsigned long first,
 
 /*
  * Online @mem into the zone its online_type asks for. Called with the
- * block's device lock held; takes mem_hotplug_lock.
+ * block's device lock held; takes mem_hotplug_lock. What onlining a block
+ * that hosts its own memmap means is mm's business (mhp_online_block());
+ * this layer brackets it with the notifiers that make the memory usable.
  */
 static int block_online(struct memory_block *mem)
 {
 	const unsigned long first = block_first_pfn(mem);
-	const unsigned long nr_memmap = block_vmemmap_pages(mem);
 	const unsigned long nr = pages_per_block();
-	struct memory_notify notify = block_notify_range(first, nr, nr_memmap);
+	struct memory_notify notify =
+		block_notify_range(first, nr, block_vmemmap_pages(mem));
 	struct zone *zone;
 	int err;
 
@@ -305,32 +311,11 @@ static int block_online(struct memory_block *mem)
 	if (err)
 		goto unlock;
 
-	if (nr_memmap) {
-		err = mhp_init_memmap_on_memory(first, nr_memmap, zone,
-						mem->altmap->inaccessible);
-		if (err)
-			goto undo_prepare;
-	}
-
-	err = online_pages(first + nr_memmap, nr - nr_memmap, zone, mem->group);
-	if (err) {
-		if (nr_memmap)
-			mhp_deinit_memmap_on_memory(first, nr_memmap);
-		goto undo_prepare;
-	}
-
-	/*
-	 * The memmap pages count as present only now: online_pages() has
-	 * populated the zone if it was empty.
-	 */
-	if (nr_memmap)
-		adjust_present_page_count(pfn_to_page(first), mem->group,
-					  nr_memmap);
-	mem->zone = zone;
-	goto unlock;
-
-undo_prepare:
-	memory_notify(MEM_FINISH_OFFLINE, &notify);
+	err = mhp_online_block(first, nr, mem->altmap, zone, mem->group);
+	if (err)
+		memory_notify(MEM_FINISH_OFFLINE, &notify);
+	else
+		mem->zone = zone;
 unlock:
 	mem_hotplug_done();
 	return err;
@@ -338,15 +323,15 @@ unlock:
 
 /*
  * Offline @mem. Called with the block's device lock held; takes
- * mem_hotplug_lock.
+ * mem_hotplug_lock. The reverse of block_online().
  */
 static int block_offline(struct memory_block *mem,
 			 struct mhp_offline_report *report)
 {
 	const unsigned long first = block_first_pfn(mem);
-	const unsigned long nr_memmap = block_vmemmap_pages(mem);
 	const unsigned long nr = pages_per_block();
-	struct memory_notify notify = block_notify_range(first, nr, nr_memmap);
+	struct memory_notify notify =
+		block_notify_range(first, nr, block_vmemmap_pages(mem));
 	int err;
 
 	device_lock_assert(&mem->dev);
@@ -357,28 +342,12 @@ static int block_offline(struct memory_block *mem,
 	}
 
 	mem_hotplug_begin();
-	/*
-	 * Take the memmap pages out of the present count first, so that
-	 * offline_pages() sees the zone become empty and tears it down.
-	 */
-	if (nr_memmap)
-		adjust_present_page_count(pfn_to_page(first), mem->group,
-					  -(long)nr_memmap);
-
-	err = offline_pages(first + nr_memmap, nr - nr_memmap, mem->zone,
-			    mem->group, report);
-	if (err) {
-		if (nr_memmap)
-			adjust_present_page_count(pfn_to_page(first),
-						  mem->group, nr_memmap);
-		goto unlock;
+	err = mhp_offline_block(first, nr, mem->altmap, mem->zone, mem->group,
+				report);
+	if (!err) {
+		mem->zone = NULL;
+		memory_notify(MEM_FINISH_OFFLINE, &notify);
 	}
-
-	if (nr_memmap)
-		mhp_deinit_memmap_on_memory(first, nr_memmap);
-	mem->zone = NULL;
-	memory_notify(MEM_FINISH_OFFLINE, &notify);
-unlock:
 	mem_hotplug_done();
 	return err;
 }
@@ -426,7 +395,7 @@ static int block_change_state(struct memory_block *mem,
 		mhp_offline_report_init(&report);
 		WRITE_ONCE(mem->state, MEM_GOING_OFFLINE);
 		err = block_offline(mem, &report);
-		/* Every failure has a reason: offline_pages() gives one. */
+		/* Every failure has a reason: mhp_offline_block() gives one. */
 		WARN_ON_ONCE(IS_ENABLED(CONFIG_MEMORY_HOTREMOVE) && err &&
 			     report.reason == MHP_OFFLINE_NONE);
 		block_record_offline(mem, &report, err);

@@ -8,8 +8,8 @@
  *    dax/kmem, balloons, CXL): add_memory() and friends, remove_memory()
  *    and friends, memory groups (linux/memory.h);
  *  - the memory block layer (drivers/base/memory.c), which onlines and
- *    offlines one block at a time: online_pages(), offline_pages(),
- *    zone_for_pfn_range() and the memmap_on_memory helpers;
+ *    offlines one block at a time: mhp_online_block(), mhp_offline_block()
+ *    and zone_for_pfn_range();
  *  - the rest of mm, which needs the locks (get_online_mems(), the zone
  *    span seqlock, the pgdat resize lock) and the arch/sparse hooks.
  *
@@ -255,15 +255,12 @@ void move_pfn_range_to_zone(struct zone *zone, unsigned long start_pfn,
 			    int migratetype);
 void remove_pfn_range_from_zone(struct zone *zone, unsigned long start_pfn,
 				unsigned long nr_pages);
-void adjust_present_page_count(struct page *page, struct memory_group *group,
-			       long nr_pages);
-
-int mhp_init_memmap_on_memory(unsigned long pfn, unsigned long nr_pages,
-			      struct zone *zone, bool mhp_off_inaccessible);
-void mhp_deinit_memmap_on_memory(unsigned long pfn, unsigned long nr_pages);
 
 int online_pages(unsigned long pfn, unsigned long nr_pages, struct zone *zone,
 		 struct memory_group *group);
+int mhp_online_block(unsigned long start_pfn, unsigned long nr_pages,
+		     struct vmem_altmap *altmap, struct zone *zone,
+		     struct memory_group *group);
 /* Defined in mm/page_alloc.c: takes isolated free pages out of the buddy. */
 unsigned long __offline_isolated_pages(unsigned long start_pfn,
 				       unsigned long end_pfn);
@@ -472,6 +469,10 @@ int offline_and_remove_memory(u64 start, u64 size);
 int offline_pages(unsigned long start_pfn, unsigned long nr_pages,
 		  struct zone *zone, struct memory_group *group,
 		  struct mhp_offline_report *report);
+int mhp_offline_block(unsigned long start_pfn, unsigned long nr_pages,
+		      struct vmem_altmap *altmap, struct zone *zone,
+		      struct memory_group *group,
+		      struct mhp_offline_report *report);
 void try_offline_node(int nid);
 #else /* !CONFIG_MEMORY_HOTREMOVE */
 static inline int remove_memory(u64 start, u64 size)
@@ -485,6 +486,16 @@ static inline int offline_pages(unsigned long start_pfn,
 				unsigned long nr_pages, struct zone *zone,
 				struct memory_group *group,
 				struct mhp_offline_report *report)
+{
+	return -EINVAL;
+}
+
+static inline int mhp_offline_block(unsigned long start_pfn,
+				    unsigned long nr_pages,
+				    struct vmem_altmap *altmap,
+				    struct zone *zone,
+				    struct memory_group *group,
+				    struct mhp_offline_report *report)
 {
 	return -EINVAL;
 }
