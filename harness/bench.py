@@ -198,7 +198,11 @@ def build_tools():
     return os.path.join(BENCH, "fill"), os.path.join(BENCH, "memset_bw")
 
 
-WORKLOADS = ("dimm", "migrate", "virtio-mem", "memmap-on-memory", "scale", "boot", "busy")
+WORKLOADS = ("dimm", "migrate", "virtio-mem", "memmap-on-memory", "scale", "boot", "busy",
+             "starved")
+
+# MemAvailable (MiB) the starved workload tries, lowest first.
+STARVED_GRID = (4, 8, 16, 32, 64, 128, 256, 512, 1024)
 
 
 def scale_row(size):
@@ -333,6 +337,9 @@ def one_run(kernel, args, tools):
     if "busy" in want:
         busy(kernel, args, res)
 
+    if "starved" in want:
+        starved(kernel, args, res)
+
     if "boot" in want:
         vm = vmlib.VM(kernel=kernel, name=f"bench-{kernel}-big", mem=args.big_mem,
                       maxmem="256G", slots=4)
@@ -398,6 +405,64 @@ def busy(kernel, args, res):
         vm.poweroff()
 
 
+def starved(kernel, args, res):
+    """Workload 10: the least MemAvailable (MiB, from STARVED_GRID) at which
+    a STARVED_DIMM pc-dimm and a STARVED_VMEM virtio-mem grow still arrive
+    fully online with nothing killed, each kernel at its default settings.
+    Each try is a cell of scenario/starved_hot_add, run by the scenario's
+    own code in a fresh 2 GiB guest and judged by its checks: it passes
+    when the cell's outcome is "arrived" and none of its checks failed.
+    Bisection over the grid assumes that more memory never hurts; a size
+    that fails even at the grid's top is reported as infinite."""
+    sys.path[:0] = [os.path.join(vmlib.TOP, "tests", d) for d in ("lib", "scenarios")]
+    import starved_hot_add as cell_mod
+    from tap import Checker, Results, Stop
+
+    class QuietResults(Results):
+        def emit(self, line):
+            self.log.write(line + "\n")
+            self.log.flush()
+
+    os.makedirs(BENCH, exist_ok=True)
+    log = os.path.join(BENCH, f"starved-{kernel}.tap")
+    results = QuietResults(log)
+    vm = vmlib.VM(kernel=kernel, name=f"bench-{kernel}-starved", **cell_mod.VM)
+
+    def passes(path, size, n):
+        if not vm.alive():
+            vm.poweroff()
+            vm.start()
+        name = cell_mod.case_name(path, size, n)
+        failed = results.failed
+        try:
+            cell_mod.run_cell(vm, Checker(results, f"bench/starved/{name}"), path, size, n)
+        except Stop:
+            pass
+        what = cell_mod.OUTCOMES.pop(name, ("",) * 3 + ("stopped early", None))[3]
+        ok = what == "arrived" and results.failed == failed
+        print(f"bench: starved {kernel} {path} {size} at {n} MiB: {what}"
+              + ("" if ok else " (fails)"), flush=True)
+        return ok
+
+    vm.start()
+    try:
+        for path, size in (("dimm", args.starved_dimm), ("virtio_mem", args.starved_vmem)):
+            # The answer's index: 0 .. len(grid), len(grid) for none.
+            lo, hi = 0, len(STARVED_GRID)
+            while lo < hi:
+                mid = (lo + hi) // 2
+                if passes(path, size, STARVED_GRID[mid]):
+                    hi = mid
+                else:
+                    lo = mid + 1
+            least = STARVED_GRID[lo] if lo < len(STARVED_GRID) else float("inf")
+            what = "pc-dimm" if path == "dimm" else "virtio-mem grow"
+            res[f"least MemAvailable (MiB) for a {size} {what}"] = least
+    finally:
+        vm.poweroff()
+        print(f"bench: starved {kernel}: every check in {log}", flush=True)
+
+
 def virtio_mem_cycle(vm, size, res):
     """Workload 5: a virtio-mem device of size (e.g. "8G"), requested-size
     0 -> size -> 0, onlined movable by the kernel. Each size gets its own
@@ -433,6 +498,10 @@ def main():
                     help="DIMM sizes of the scale workload, each in a fresh guest")
     ap.add_argument("--busy", type=int, default=int(os.environ.get("BUSY_ATTEMPTS", 50)),
                     help="offline attempts of the busy workload")
+    ap.add_argument("--starved-dimm", default=os.environ.get("STARVED_DIMM", "16G"),
+                    help="pc-dimm size of the starved workload")
+    ap.add_argument("--starved-vmem", default=os.environ.get("STARVED_VMEM", "4G"),
+                    help="virtio-mem size of the starved workload")
     ap.add_argument("--kernels", default="ours,upstream")
     ap.add_argument("--workloads", default=os.environ.get("WORKLOADS", ",".join(WORKLOADS)),
                     help="comma-separated subset of: " + ", ".join(WORKLOADS))
@@ -527,6 +596,7 @@ def provenance(args):
                        f"{os.uname().sysname} {os.uname().release}, QEMU accel {accel}",
             "options": f"RUNS={args.runs} DIMM={args.dimm} MIGRATE={args.migrate} "
                        f"VIRTIO_MEM={args.virtio_mem} SCALE={args.scale} "
+                       f"STARVED_DIMM={args.starved_dimm} STARVED_VMEM={args.starved_vmem} "
                        f"WORKLOADS={','.join(sorted(args.workloads))}"}
 
 

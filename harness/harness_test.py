@@ -352,7 +352,8 @@ class BenchTable(unittest.TestCase):
 
     def test_provenance(self):
         args = type("A", (), dict(runs=3, dimm="16G", migrate="2G", virtio_mem="8G",
-                                  scale="1G", workloads={"dimm"}))()
+                                  scale="1G", starved_dimm="16G", starved_vmem="4G",
+                                  workloads={"dimm"}))()
         prov = bench.provenance(args)
         self.assertRegex(prov["commit"], r"^[0-9a-f]{4,}(-dirty)?$")
         self.assertIn("RUNS=3", prov["options"])
