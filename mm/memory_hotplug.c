@@ -14,8 +14,8 @@
  * memmap entry and finally, if auto_online_blocks says so, onlines the
  * blocks. Removing does the reverse once every block is offline. Onlining
  * and offlining are done block by block by the block layer, which calls
- * online_pages()/offline_pages() (memory_hotplug_online.c); the zone a
- * block joins is chosen in memory_hotplug_zones.c.
+ * mhp_online_block()/mhp_offline_block() (memory_hotplug_online.c); the
+ * zone a block joins is chosen in memory_hotplug_zones.c.
  *
  * Every step of an add is undone, in reverse order, when a later step
  * fails: the caller sees either the whole range added or nothing changed.
@@ -1174,7 +1174,8 @@ static int unlink_block_cb(struct memory_block *mem, void *arg)
  * An add runs in three phases, each of which undoes itself on failure:
  * mhp_add_map() (memblock, node data, direct map and memmap, under
  * mem_hotplug_lock), mhp_add_publish() (block devices, firmware memmap
- * entry, node device, node links, without it) and mhp_add_online()
+ * entry, node device, node links, without it but for the node device)
+ * and mhp_add_online()
  * (auto_online_blocks; an online that fails does not fail the add).
  * mhp_add_unmap() undoes the first when the second fails.
  */

@@ -184,8 +184,17 @@ void mhp_node_states_offline(struct zone *zone, unsigned long nr_pages,
 			     struct memory_notify *arg);
 void mhp_online_range(unsigned long start_pfn, unsigned long nr_pages);
 
-/* memory_hotplug_parallel.c, for the add and online_pages() */
-bool mhp_init_memmap_ahead(unsigned long start_pfn, unsigned long nr_pages,
+/* memory_hotplug_zones.c: present pages and a block's own memmap */
+void adjust_present_page_count(struct page *page, struct memory_group *group,
+			       long nr_pages);
+int mhp_init_memmap_on_memory(unsigned long pfn, unsigned long nr_pages,
+			      struct zone *zone, bool mhp_off_inaccessible);
+void mhp_deinit_memmap_on_memory(unsigned long pfn, unsigned long nr_pages);
+void mhp_move_ready_range_to_zone(struct zone *zone, unsigned long start_pfn,
+				  unsigned long nr_pages, int migratetype);
+
+/* memory_hotplug_parallel.c: for the add, removal and online_pages() */
+void mhp_init_memmap_ahead(unsigned long start_pfn, unsigned long nr_pages,
 			   struct zone *zone, struct mhp_ready_memmap *ready);
 void mhp_ready_begin(const struct mhp_ready_memmap *ready);
 void mhp_ready_end(void);
@@ -194,12 +203,5 @@ bool mhp_memmap_ready(struct zone *zone, unsigned long start_pfn,
 void mhp_prefault_arm(unsigned long start_pfn, unsigned long nr_pages);
 void mhp_prefault_stop(void);
 void mhp_prefault_online(unsigned long pfn, unsigned long nr_pages);
-void adjust_present_page_count(struct page *page, struct memory_group *group,
-			       long nr_pages);
-int mhp_init_memmap_on_memory(unsigned long pfn, unsigned long nr_pages,
-			      struct zone *zone, bool mhp_off_inaccessible);
-void mhp_deinit_memmap_on_memory(unsigned long pfn, unsigned long nr_pages);
-void mhp_move_ready_range_to_zone(struct zone *zone, unsigned long start_pfn,
-				  unsigned long nr_pages, int migratetype);
 
 #endif /* __MM_MEMORY_HOTPLUG_INTERNAL_H */

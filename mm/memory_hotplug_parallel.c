@@ -270,8 +270,9 @@ void mhp_run_pieces(unsigned long start_pfn, unsigned long nr_pages,
  * need the zone to span the range first), cut into pieces of whole
  * sections that the adding CPU and helpers on the other online CPUs write
  * at once. It then records the range in mhp_ready (mhp_ready_begin())
- * around its onlining walk, and each block onlined in order to that zone takes its part of the
- * record instead of writing its memmap again (mhp_memmap_ready()). A block
+ * around its onlining walk, and each block onlined in order to that zone
+ * takes its part of the record instead of writing its memmap again
+ * (mhp_memmap_ready()). A block
  * that goes elsewhere (another zone, a veto, an earlier block skipped) is
  * initialized by its onlining as always, over memory that is at least
  * already there. Nothing reads the memmap of an offline range.
@@ -388,17 +389,15 @@ static void mhp_init_memmap_piece(unsigned long start_pfn,
  * @start_pfn: first pfn of the range, which has just been mapped
  * @nr_pages: number of pages
  * @zone: the zone its struct pages are to name
- * @ready: set to the range and @zone when the answer is true, for
- *	mhp_ready_begin()
+ * @ready: set to the range and @zone once its struct pages are all
+ *	initialized, for mhp_ready_begin(); left alone otherwise
  *
  * See the top of this section. Does nothing with init_threads=1, on one
  * CPU, or for a range of one section. Returns once every piece is
  * written. Called with mem_hotplug_lock held for write (which keeps the
  * range the caller's), before the range has memory block devices.
- *
- * Return: true if the struct pages of the whole range are initialized.
  */
-bool mhp_init_memmap_ahead(unsigned long start_pfn, unsigned long nr_pages,
+void mhp_init_memmap_ahead(unsigned long start_pfn, unsigned long nr_pages,
 			   struct zone *zone, struct mhp_ready_memmap *ready)
 {
 	struct mhp_memmap_owner owner = {
@@ -409,7 +408,7 @@ bool mhp_init_memmap_ahead(unsigned long start_pfn, unsigned long nr_pages,
 
 	mem_hotplug_assert_write_held();
 	if (cpus < 2 || nr_pages <= PAGES_PER_SECTION)
-		return false;
+		return;
 	mhp_run_pieces(start_pfn, nr_pages, PAGES_PER_SECTION,
 		       mhp_init_memmap_piece, &owner, owner.nid, cpus);
 	*ready = (struct mhp_ready_memmap) {
@@ -418,7 +417,6 @@ bool mhp_init_memmap_ahead(unsigned long start_pfn, unsigned long nr_pages,
 		.nid = owner.nid,
 		.zid = owner.zid,
 	};
-	return true;
 }
 
 /**
