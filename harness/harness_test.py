@@ -142,13 +142,17 @@ class Splats(unittest.TestCase):
                 "[ 50.3] CPU: 0 UID: 0 PID: 40 Comm: kworker/u8:2 Not tainted 6.12.0 #1\n"
                 "[ 50.3] Call Trace:\n"
                 "[ 51.0] WARNING: CPU: 0 PID: 40 at mm/x.c:1 f+0x1/0x2\n"
-                "[ 51.0] Call Trace:\n" + "[ 51.1] filler\n" * 10 + "[ 52.0] Call Trace:\n")
+                "[ 51.0] Call Trace:\n" + "[ 51.1] filler\n" * 10 + "[ 52.0] Call Trace:\n"
+                + "[ 53.0] filler\n" * 10
+                + "[ 53.1] WARNING: CPU: 1 PID: 25 at arch/x86/mm/init_64.c:986 0xffff\n"
+                "[ 53.1] Modules linked in:\n"
+                "[ 53.1] Call Trace:\n")
         bad = vmlib.VM.splats(None, text)
-        self.assertEqual(len(bad), 5)
+        self.assertEqual(len(bad), 7)
         guest = vmlib.VM.__new__(vmlib.VM)
         name = "scenario/starved_hot_add/dimm_4G_16"
         for kernel, where, left in (("upstream", name, 3), ("upstream-debug", name, 3),
-                                    ("ours", name, 5), ("upstream", "scenario/x/y", 5)):
+                                    ("ours", name, 7), ("upstream", "scenario/x/y", 7)):
             guest.kernel = kernel
             kept = console.reference_starved(guest, where, text, bad)
             self.assertEqual(len(kept), left, (kernel, where))
