@@ -1342,7 +1342,7 @@ static void mhp_add_online(struct mhp_add *add)
 	mhp_ready_end();
 }
 
-/* add_memory_resource() without the tracepoints: see there. */
+/* The add that add_memory_resource() runs: see there. */
 static int mhp_add_resource(int nid, struct resource *res, mhp_t mhp_flags)
 {
 	struct mhp_add add = {
@@ -1576,7 +1576,7 @@ static int block_offline_cb(struct memory_block *mem, void *arg)
 	return -EBUSY;
 }
 
-/* mhp_remove_range() without the tracepoints: see there. */
+/* The removal that mhp_remove_range() runs: see there. */
 static int mhp_do_remove_range(u64 start, u64 size)
 {
 	int nid = NUMA_NO_NODE;

@@ -187,7 +187,7 @@ static void mhp_count_isolated(struct zone *zone, long nr_pageblocks)
 
 /* ===== online =========================================================== */
 
-/* online_pages() without the tracepoints: see there. */
+/* The online that online_pages() runs: see there. */
 static int mhp_online_pages(unsigned long pfn, unsigned long nr_pages,
 			    struct zone *zone, struct memory_group *group)
 {
@@ -1071,7 +1071,7 @@ static void mhp_finish_offline(unsigned long start_pfn, unsigned long nr_pages,
 	remove_pfn_range_from_zone(zone, start_pfn, nr_pages);
 }
 
-/* offline_pages() without the report to the log and tracepoints. */
+/* The offline that offline_pages() runs and reports: see there. */
 static int mhp_offline_pages(unsigned long start_pfn, unsigned long nr_pages,
 			     struct zone *zone, struct memory_group *group,
 			     struct mhp_offline_report *report)
