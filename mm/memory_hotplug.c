@@ -924,7 +924,8 @@ static unsigned long mhp_spare_kernel_pages(void)
  * memmap_on_memory Y or force, when the caller asks (MHP_MEMMAP_ON_MEMORY).
  * With auto, when the caller allows it (MHP_MEMMAP_ON_MEMORY or
  * MHP_MEMMAP_ON_MEMORY_AUTO) and the kernel zones cannot spare what the
- * add needs (mhp_memmap_too_dear()); the kernel log says so. Called with
+ * add needs (mhp_memmap_too_dear()); the kernel log says so, rate limited
+ * (a virtio-mem device adds one block at a time). Called with
  * mem_hotplug_lock held for write.
  */
 static bool mhp_memmap_on_range(u64 start, u64 size, mhp_t mhp_flags)
@@ -941,8 +942,8 @@ static bool mhp_memmap_on_range(u64 start, u64 size, mhp_t mhp_flags)
 	spare = mhp_spare_kernel_pages();
 	if (!mhp_memmap_too_dear(spare, PHYS_PFN(size), block_pages))
 		return false;
-	pr_info("memmap of [mem %#llx-%#llx] placed on itself: %lu KiB spare in kernel zones\n",
-		start, start + size - 1, spare << (PAGE_SHIFT - 10));
+	pr_info_ratelimited("memmap of [mem %#llx-%#llx] placed on itself: %lu KiB spare in kernel zones\n",
+			    start, start + size - 1, spare << (PAGE_SHIFT - 10));
 	return true;
 }
 
