@@ -1,9 +1,11 @@
 #!/bin/bash
-# series.sh [--check [--no-build]]: this tree as a `git format-patch` series against the
-# pristine base, in build/series/: one patch per group of MANIFEST files
-# (block layer, core, ACPI driver, documentation, selftests), then one per
-# patches/*.patch, and a cover letter. Author, dates and so the commit ids
-# are fixed: the same tree gives the same series.
+# series.sh [--check [--no-build] | --states DIR | --diff OLD NEW]: this tree as a `git format-patch` series against the
+# pristine base, in build/series/, and a cover letter: first the rewrite,
+# one patch per group of MANIFEST files (core and block layer, ACPI driver,
+# documentation, selftests) holding those files as they are with every
+# additions/*.patch undone; then one patch per patches/*.patch; then one
+# patch per additions/*.patch, in order (docs/series.md). Author, dates and
+# so the commit ids are fixed: the same tree gives the same series.
 #
 # With --check (make check), also:
 #  - checkpatch --strict on every patch;
@@ -126,7 +128,11 @@ git_base() {
 	echo "$key" >"$GIT_DIR/base-key"
 }
 
-# Header of a patches/*.patch: "Subject:" and optional "Series-group:"
+# The work beyond 6.12, one patch each, in series order: additions/NN-NAME.patch.
+additions() { ls "$TOP"/additions/[0-9]*.patch 2>/dev/null; }
+addition_name() { basename "$1" .patch | sed 's/^[0-9]*-//'; }
+
+# Header of a patches/*.patch or additions/*.patch: "Subject:" and optional "Series-group:"
 # lines, a blank line, the body (ending with Signed-off-by: lines), "---",
 # then the diff (git format-patch output has this shape).
 patch_field() { sed -n "s/^$1:[[:space:]]*//p;/^\$/q" "$2" | head -n 1; }
@@ -158,8 +164,68 @@ apply_patch() {	# apply_patch FILE: onto the index, as prepare.sh does on the tr
 		{ cat "$LOGS/series-apply.log" >&2; die "series: $(basename "$1") does not apply with git apply: refresh it against the base"; }
 }
 
+# rewrite_state: the tree id of the base with the MANIFEST files as they
+# are here, then every addition undone, the last first (git apply -R).
+# An addition may change MANIFEST files only; what it needs elsewhere is a
+# patches/ patch that names it in Series-group. $GIT_DIR/states lists the
+# tree after each addition, the rewrite first: "NAME TREE" lines.
+rewrite_state() {
+	local ridx=$GIT_DIR/index-rewrite f mode a p i
+	local -a adds
+	rm -f "$ridx"
+	GIT_INDEX_FILE=$ridx git read-tree base
+	for f in $files; do
+		mode=100644
+		[ -x "$TOP/$f" ] && mode=100755
+		GIT_INDEX_FILE=$ridx git update-index --add \
+			--cacheinfo "$mode,$(git hash-object -w "$TOP/$f"),$f"
+	done
+	mapfile -t adds < <(additions)
+	: >"$GIT_DIR/states.rev"
+	for ((i = ${#adds[@]} - 1; i >= 0; i--)); do
+		a=${adds[i]}
+		echo "$(basename "$a" .patch) $(GIT_INDEX_FILE=$ridx git write-tree)" >>"$GIT_DIR/states.rev"
+		for p in $(git apply --numstat "$a" | cut -f3); do
+			printf '%s\n' $files | grep -qxF "$p" ||
+				die "series: additions/$(basename "$a") changes $p, which is not in MANIFEST: put that change in a patches/ patch with 'Series-group: $(addition_name "$a")'"
+		done
+		GIT_INDEX_FILE=$ridx git apply --cached -R "$a" 2>"$LOGS/series-apply.log" ||
+			{ cat "$LOGS/series-apply.log" >&2; die "series: additions/$(basename "$a") cannot be undone from this tree: the code it adds has changed since; refresh it (docs/series.md)"; }
+	done
+	echo "00-rewrite $(GIT_INDEX_FILE=$ridx git write-tree)" >>"$GIT_DIR/states.rev"
+	tac "$GIT_DIR/states.rev" >"$GIT_DIR/states"
+	tail -n 1 "$GIT_DIR/states.rev" | cut -d' ' -f2
+}
+
+# states DIR: the MANIFEST files at each state of the series, one folder
+# each: DIR/00-rewrite, then DIR/NN-NAME after additions/NN-NAME.patch.
+states() {
+	local name t
+	files=$(manifest)
+	git_base
+	rewrite_state >/dev/null || exit 1
+	rm -rf "$1" && mkdir -p "$1" || die "cannot make $1"
+	while read -r name t; do
+		mkdir "$1/$name"
+		# shellcheck disable=SC2046
+		git archive "$t" -- $(for f in $files; do git ls-tree --name-only "$t" -- "$f"; done) |
+			tar -x -C "$1/$name" || die "series: writing $1/$name failed"
+	done <"$GIT_DIR/states"
+	say "series: $(wc -l <"$GIT_DIR/states") state(s) in $1: $(cut -d' ' -f1 "$GIT_DIR/states" | tr '\n' ' ')"
+}
+
+# diff OLD NEW: the diff between two folders of MANIFEST files (as states
+# writes them), in the form an additions/ patch carries after its header.
+diff_states() {
+	local o n
+	o=$(realpath "$1") && n=$(realpath "$2") || die "usage: series.sh --diff OLD NEW"
+	(cd / && git diff --no-index --src-prefix=a/ --dst-prefix=b/ "${o#/}" "${n#/}") |
+		sed -e "s#^diff --git a/\(${o#/}\|${n#/}\)/\(.*\) b/\(${o#/}\|${n#/}\)/#diff --git a/\2 b/#" \
+		    -e "s#^--- a/${o#/}/#--- a/#" -e "s#^+++ b/${n#/}/#+++ b/#"
+}
+
 generate() {
-	local files g paths subject f mode blob p pg body left
+	local files g paths subject f p pg body left rewrite entry a
 	git_base
 	idx=$GIT_DIR/index-series
 	rm -f "$idx"
@@ -169,12 +235,15 @@ generate() {
 	files=$(manifest)
 	left=$files
 	body=$GIT_DIR/body
+	rewrite=$(rewrite_state) || exit 1
 	while IFS=';' read -r g paths subject; do
 		for f in $(printf '%s\n' $left | grep -E "$paths"); do
-			mode=100644
-			[ -x "$TOP/$f" ] && mode=100755
-			blob=$(git hash-object -w "$TOP/$f")
-			GIT_INDEX_FILE=$idx git update-index --add --cacheinfo "$mode,$blob,$f"
+			# "MODE blob ID<TAB>PATH"; none for a file an addition adds
+			entry=$(git ls-tree "$rewrite" -- "$f")
+			[ -n "$entry" ] || continue
+			entry=${entry%%$'\t'*}
+			GIT_INDEX_FILE=$idx git update-index --add \
+				--cacheinfo "${entry%% *},${entry##* },$f"
 		done
 		left=$(printf '%s\n' $left | grep -Ev "$paths")
 		# patches/*.patch that say "Series-group: NAME" belong to this one
@@ -191,14 +260,27 @@ generate() {
 		[ -e "$p" ] || continue
 		pg=$(patch_field Series-group "$p")
 		if [ -n "$pg" ]; then
-			printf '%s\n' "$SERIES_GROUPS" | cut -d';' -f1 | grep -qx "$pg" ||
-				die "series: $(basename "$p") says Series-group: $pg, which is no group of harness/series.sh"
+			{ printf '%s\n' "$SERIES_GROUPS" | cut -d';' -f1
+			  for a in $(additions); do addition_name "$a"; done; } | grep -qx "$pg" ||
+				die "series: $(basename "$p") says Series-group: $pg, which is no group of harness/series.sh and no additions/NN-$pg.patch"
 			continue
 		fi
 		subject=$(patch_field Subject "$p" | sed 's/^\[[^]]*\][[:space:]]*//')
 		[ -n "$subject" ] || die "series: $(basename "$p") has no 'Subject:' line: see docs/series.md"
 		apply_patch "$p"
 		patch_body "$p" >"$body"
+		commit "$subject" "$body"
+	done
+
+	for a in $(additions); do
+		for p in "$TOP"/patches/*.patch; do
+			[ -e "$p" ] && [ "$(patch_field Series-group "$p")" = "$(addition_name "$a")" ] &&
+				apply_patch "$p"
+		done
+		subject=$(patch_field Subject "$a")
+		[ -n "$subject" ] || die "series: additions/$(basename "$a") has no 'Subject:' line: see docs/series.md"
+		apply_patch "$a"
+		patch_body "$a" >"$body"
 		commit "$subject" "$body"
 	done
 	[ $count -gt 0 ] || die "series: nothing in MANIFEST or patches/ differs from the base"
@@ -400,6 +482,11 @@ $diff"
 	fi
 	say "  byte for byte: the series gives the tree of $ours ($(git diff --name-only base "$got" | wc -l) file(s) differ from the base, all alike)"
 }
+
+case $1 in
+--states) states "$2"; exit ;;
+--diff) diff_states "$2" "$3"; exit ;;
+esac
 
 start=$(date +%s)
 say "series: $(basename "$base") + $(manifest | wc -l) MANIFEST file(s) + $(find "$TOP/patches" -name '*.patch' | wc -l) patch(es)"
