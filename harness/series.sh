@@ -67,18 +67,30 @@ codes) and of the same interface to the rest of the kernel: the exported
 functions keep their names and contracts, so every caller builds and
 behaves as before.
 
-Added beside that ABI, with defaults that keep 6.12's behaviour: why an
+Not yet split into patches of their own (additions/ takes them out one
+by one; docs/series.md), this patch also carries the work beyond 6.12,
+each with a default that keeps 6.12's behaviour unless said: why an
 offline failed (memoryN/offline_failure and offline_failure_page, one word
-each from closed sets shared with the log line and the tracepoints), event
-counters in /proc/vmstat (memory_block_online, memory_offline_fail_*, ...),
-memory_hotplug.offline_timeout_ms (0: try until a signal) and the
-memory_hotplug:* trace events.
+each from closed sets shared with the log line), event counters in
+/proc/vmstat (memory_block_online, memory_offline_fail_*, ...),
+memory_hotplug.offline_timeout_ms (0: try until a signal), a new range's
+memmap initialised and its pages freed on several CPUs (init_threads,
+free_threads), its memmap written ahead (prefault_threads), an offline's
+folios migrated on several CPUs (migrate_threads), memmap_on_memory=auto
+(the default, a deliberate difference: the memmap goes on the new memory
+when the node cannot pay for it) and a hot-add that fails with -ENOMEM
+where 6.12 calls the OOM killer.
 
-Two small changes outside mm/ and drivers/base/memory.c come with it: the
-driver core's device_hotplug_assert_held(), for those assertions, and
-register_memory_blocks_under_node() returning the error of a hot-added
-block it cannot link to its node, so that such a hot-add undoes itself
-instead of leaving a block without its node links.
+Changes outside mm/ and drivers/base/memory.c come with it, folded in
+from patches/: the driver core's device_hotplug_assert_held(), for those
+assertions; register_memory_blocks_under_node() returning the error of a
+hot-added block it cannot link to its node, so that such a hot-add undoes
+itself instead of leaving a block without its node links;
+blocking_notifier_call_chain_who(), which names the notifier that refused
+an offline; the vm_event_items of the counters; the
+memalloc_mayfail_save() scope of the hot-add; dax/kmem asking for
+memmap_on_memory=auto; and the Makefile and MAINTAINERS lines of the
+files.
 EOF
 		;;
 	acpi) cat <<'EOF'
