@@ -74,12 +74,11 @@ offline failed (memoryN/offline_failure and offline_failure_page, one word
 each from closed sets shared with the log line), event counters in
 /proc/vmstat (memory_block_online, memory_offline_fail_*, ...),
 memory_hotplug.offline_timeout_ms (0: try until a signal), a new range's
-memmap initialised and its pages freed on several CPUs (init_threads,
-free_threads), an offline's folios migrated on several CPUs
-(migrate_threads), memmap_on_memory=auto (the default, a deliberate
-difference: the memmap goes on the new memory when the node cannot pay
-for it) and a hot-add that fails with -ENOMEM where 6.12 calls the OOM
-killer.
+memmap initialised on several CPUs (init_threads), an offline's folios
+migrated on several CPUs (migrate_threads), memmap_on_memory=auto (the
+default, a deliberate difference: the memmap goes on the new memory when
+the node cannot pay for it) and a hot-add that fails with -ENOMEM where
+6.12 calls the OOM killer.
 
 Changes outside mm/ and drivers/base/memory.c come with it, folded in
 from patches/: the driver core's device_hotplug_assert_held(), for those
