@@ -222,6 +222,45 @@ states() {
 	say "series: $(wc -l <"$GIT_DIR/states") state(s) in $1: $(cut -d' ' -f1 "$GIT_DIR/states" | tr '\n' ' ')"
 }
 
+# refresh DIR: write additions/ again from the states in DIR (as --states
+# wrote them, then edited): additions/NN-NAME.patch becomes the diff from
+# the state before it to DIR/NN-NAME, under the header of the addition of
+# that NAME (renumbered if need be; a new NAME gets a header to fill in).
+# The last state must be this tree's MANIFEST files.
+refresh() {
+	local dir=$1 prev= st name old new last f
+	[ -d "$dir/00-rewrite" ] || die "usage: series.sh --refresh DIR (DIR/00-rewrite, DIR/01-NAME, ... as --states writes them)"
+	last=$(ls "$dir" | sort | tail -n 1)
+	for f in $(manifest); do
+		if [ -e "$TOP/$f" ] || [ -e "$dir/$last/$f" ]; then
+			cmp -s "$TOP/$f" "$dir/$last/$f" ||
+				die "series: $dir/$last/$f is not this tree's $f: the last state must be the tree as it is"
+		fi
+	done
+	for st in $(ls "$dir" | sort); do
+		if [ "$st" = 00-rewrite ]; then
+			prev=$st
+			continue
+		fi
+		name=${st#[0-9]*-}
+		old=$(ls "$TOP"/additions/[0-9]*-"$name".patch 2>/dev/null | head -n 1)
+		new=$TOP/additions/$st.patch
+		{
+			if [ -n "$old" ]; then
+				sed '/^diff --git /,$d' "$old"
+			else
+				printf 'From: %s <%s>\nSubject: FIXME %s\n\nFIXME: what, why and what it measured.\n\n%s\n---\n' \
+					"$GIT_AUTHOR_NAME" "$GIT_AUTHOR_EMAIL" "$name" "$signoff"
+			fi
+			diff_states "$dir/$prev" "$dir/$st"
+		} >"$new.tmp" || die "series: writing $new failed"
+		[ -z "$old" ] || [ "$old" = "$new" ] || rm -f "$old"
+		mv "$new.tmp" "$new"
+		say "series: additions/$st.patch: $(grep -c '^[-+][^-+]' "$new") changed line(s)"
+		prev=$st
+	done
+}
+
 # diff OLD NEW: the diff between two folders of MANIFEST files (as states
 # writes them), in the form an additions/ patch carries after its header.
 diff_states() {
@@ -286,7 +325,9 @@ generate() {
 				apply_patch "$p"
 		done
 		subject=$(patch_field Subject "$a")
-		[ -n "$subject" ] || die "series: additions/$(basename "$a") has no 'Subject:' line: see docs/series.md"
+		case $subject in
+		'' | FIXME*) die "series: additions/$(basename "$a") has no 'Subject:' line yet: see docs/series.md" ;;
+		esac
 		apply_patch "$a"
 		patch_body "$a" >"$body"
 		commit "$subject" "$body"
@@ -494,6 +535,7 @@ $diff"
 case $1 in
 --states) states "$2"; exit ;;
 --diff) diff_states "$2" "$3"; exit ;;
+--refresh) refresh "$2"; exit ;;
 esac
 
 start=$(date +%s)
