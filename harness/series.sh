@@ -221,6 +221,30 @@ states() {
 	say "series: $(wc -l <"$GIT_DIR/states") state(s) in $1: $(cut -d' ' -f1 "$GIT_DIR/states" | tr '\n' ' ')"
 }
 
+# state_refs: every state's .rst files refer only to sections they have
+# (`Title`_): a section an addition brings must not be named before it.
+state_refs() {
+	local dir=$BUILD/series-states
+	states "$dir" >/dev/null
+	python3 - "$dir" <<'EOF' || die "series: a state of the series refers to a section it does not have"
+import os, re, sys
+bad = 0
+for st in sorted(os.listdir(sys.argv[1])):
+    for root, _, names in os.walk(os.path.join(sys.argv[1], st)):
+        for name in (n for n in names if n.endswith(".rst")):
+            text = open(os.path.join(root, name)).read()
+            lines = text.splitlines()
+            titles = {a for a, b in zip(lines, lines[1:])
+                      if a and re.fullmatch(r"([=~^\"'-])\1+", b) and len(b) >= len(a)}
+            for ref in sorted(set(re.findall(r"`([^`<>]+)`_", text)) - titles):
+                print(f"series: {st}: {name} refers to section '{ref}', which it does not have",
+                      file=sys.stderr)
+                bad = 1
+sys.exit(bad)
+EOF
+	say "  section references: none dangling in $(ls "$dir" | wc -l) state(s)"
+}
+
 # refresh DIR: write additions/ again from the states in DIR (as --states
 # wrote them, then edited): additions/NN-NAME.patch becomes the diff from
 # the state before it to DIR/NN-NAME, under the header of the addition of
@@ -542,6 +566,7 @@ say "series: $(basename "$base") + $(manifest | wc -l) MANIFEST file(s) + $(find
 generate
 if [ "$1" = --check ]; then
 	checkpatch
+	state_refs
 	work_tree
 	if [ "$2" = --no-build ]; then
 		apply_all
