@@ -161,6 +161,21 @@ class Splats(unittest.TestCase):
         self.assertEqual([x[:15] for x in kept],
                          ["[ 51.0] WARNING", "[ 51.0] Call Tr", "[ 52.0] Call Tr"])
 
+    def test_reference_uevent_oops_is_a_note_there_only(self):
+        text = data("reference_uevent_oops_console.log")
+        bad = vmlib.VM.splats(None, text)
+        self.assertEqual(len(bad), 3)           # BUG, Oops, Call Trace
+        guest = vmlib.VM.__new__(vmlib.VM)
+        name = "scenario/clients_uevent_readers/files_complete_at_add_uevent"
+        for kernel, where, left in (("upstream", name, 0), ("ours", name, len(bad)),
+                                    ("upstream", "scenario/x/y", len(bad))):
+            guest.kernel = kernel
+            kept = console.reference_uevent_oops(guest, where, text, bad)
+            self.assertEqual(len(kept), left, (kernel, where))
+        guest.kernel = "upstream"
+        other = text.replace("Comm: python3", "Comm: udevadm")
+        self.assertEqual(console.reference_uevent_oops(guest, name, other, bad), bad)
+
     def test_acpica_parse_op_leak_is_base_code(self):
         first, second = data("kmemleak_acpica.txt").split("unreferenced object")[1:]
         text = "ACPI Error: AE_NO_MEMORY, While parsing a method"

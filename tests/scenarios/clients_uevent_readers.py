@@ -6,9 +6,15 @@ the DIMM's blocks and has not linked them to their node yet.
 
 Under TCG the kernel usually finishes the whole add before the listener
 runs (the note says how many reads came early); the window is real on
-faster machines, where a reader could see NODE_DATA(NUMA_NO_NODE)."""
+faster machines, where a reader could see NODE_DATA(NUMA_NO_NODE). 6.12
+has that window (it sets a block's node after its device appears) and can
+oops there: on the reference the scenario notes such an Oops
+(harness/console.py, KNOWN['reference-valid-zones-no-node']) and ends."""
 
+from console import KNOWN, UEVENT_OOPS, known_note
 from guest import blocks, plug, set_auto_online, wait_for
+
+KEY = "reference-valid-zones-no-node"
 
 VM = dict(mem="2G")
 
@@ -46,6 +52,7 @@ ZONES = {"DMA", "DMA32", "Normal", "Movable"}
 
 
 def test_files_complete_at_add_uevent(vm, t):
+    pos = len(vm.console())
     set_auto_online(vm, "offline")
     nblocks = 32  # a 4 GiB DIMM: the kernel creates its blocks one by one
     vm.sh("cat > /tmp/listen.py <<'EOF'\n" + _LISTEN + "EOF\n"
@@ -55,8 +62,13 @@ def test_files_complete_at_add_uevent(vm, t):
     before = blocks(vm)
     dev, ids = plug(vm, "4G")
     t.eq(len(ids), nblocks, "the 4 GiB DIMM's 32 blocks appear")
-    t.ok(wait_for(lambda: "DONE" in vm.read("/tmp/listen.out"), 60),
-         "the listener saw an add uevent for each block")
+    done = wait_for(lambda: "DONE" in vm.read("/tmp/listen.out"), 60)
+    if KNOWN[KEY].applies(vm.kernel) and UEVENT_OOPS in vm.console()[pos:]:
+        # The listener died in 6.12's window; the block it read may stay
+        # locked, so nothing more is asked of this guest.
+        t.note(known_note(KEY, t.prefix))
+        return
+    t.ok(done, "the listener saw an add uevent for each block")
     lines = [line.split() for line in vm.read("/tmp/listen.out").splitlines()
              if line.startswith("memory")]
     early = sum(1 for line in lines if "linked=0" in line)
