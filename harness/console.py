@@ -153,12 +153,47 @@ STARVED_REPORTS = ("invoked oom-killer:", "page allocation failure:", "vmemmap a
 STARVED_WARNING = re.compile(r"WARNING: CPU: \d+ PID: \d+ at arch/x86/mm/init_64\.c:\d+")
 
 
+# The task a report line is about: "NAME invoked oom-killer:", "NAME: page
+# allocation failure:", ...; and the task line of a stack dump.
+STARVED_TASK = re.compile(r"\] (\S+?):? (?:" + "|".join(re.escape(r) for r in STARVED_REPORTS) + ")")
+DUMP_TASK = re.compile(r"CPU: \d+ UID: \d+ PID: (\d+) Comm: (\S+)")
+
+
+def _starved_owner(lines, i):
+    """The header line index of the report whose 'Call Trace:' is lines[i],
+    if it is one reference_starved() lets through, else None. The trace's
+    own task line (CPU: .. PID: .. Comm: ..) is looked for first, then the
+    nearest report line of that task or STARVED_WARNING of that PID before
+    it: two CPUs' reports interleave on the console."""
+    task = None
+    for k in range(i - 1, max(-1, i - 30), -1):
+        line = lines[k]
+        if "Call Trace:" in line or "---[ end trace" in line:
+            return None
+        if STARVED_WARNING.search(line):
+            return k
+        m = DUMP_TASK.search(line)
+        if m:
+            task = (k, m.group(1), m.group(2))
+            break
+    if task is None:
+        return None
+    k0, pid, comm = task
+    for k in range(k0 - 1, max(-1, k0 - 60), -1):
+        m = STARVED_TASK.search(lines[k])
+        if m and m.group(1) == comm:
+            return k
+        w = STARVED_WARNING.search(lines[k])
+        if w and f" PID: {pid} " in lines[k]:
+            return k
+    return None
+
+
 def reference_starved(vm, name, text, bad):
     """bad less each 'Call Trace:' line of an OOM-killer or allocation-failure
-    report (its first line among the 8 before, no other splat line between),
-    and each STARVED_WARNING line with its 'Call Trace:', for
+    report, and each STARVED_WARNING line with its 'Call Trace:', for
     scenario/starved_hot_add on a kernel KNOWN['reference-starved-hot-add']
-    applies to."""
+    applies to (see _starved_owner())."""
     if (not KNOWN["reference-starved-hot-add"].applies(vm.kernel)
             or not name.startswith("scenario/starved_hot_add/")):
         return bad
@@ -167,16 +202,12 @@ def reference_starved(vm, name, text, bad):
     for i, line in enumerate(lines):
         if "Call Trace:" not in line or line not in kept:
             continue
-        for before in reversed(lines[max(0, i - 8):i]):
-            if any(r in before for r in STARVED_REPORTS):
-                kept.remove(line)
-                break
-            if STARVED_WARNING.search(before) and before in kept:
-                kept.remove(before)
-                kept.remove(line)
-                break
-            if before in bad:
-                break
+        head = _starved_owner(lines, i)
+        if head is None:
+            continue
+        kept.remove(line)
+        if STARVED_WARNING.search(lines[head]) and lines[head] in kept:
+            kept.remove(lines[head])
     return kept
 
 

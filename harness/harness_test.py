@@ -176,6 +176,21 @@ class Splats(unittest.TestCase):
         other = text.replace("Comm: python3", "Comm: udevadm")
         self.assertEqual(console.reference_uevent_oops(guest, name, other, bad), bad)
 
+    def test_reference_starved_on_an_interleaved_console(self):
+        """Two CPUs' reports interleave: add_pages()'s WARNING, an OOM
+        report's first line, then the WARNING's dump; each trace is matched
+        by its task (a make check KERNEL=upstream of 210dd98)."""
+        text = data("reference_starved_console.log")
+        bad = vmlib.VM.splats(None, text)
+        self.assertEqual(len(bad), 4)
+        guest = vmlib.VM.__new__(vmlib.VM)
+        guest.kernel = "upstream"
+        name = "scenario/starved_hot_add/dimm_4G_16"
+        self.assertEqual(console.reference_starved(guest, name, text, bad), [])
+        other = text.replace("Comm: base64", "Comm: sshd")
+        self.assertEqual([x[15:26] for x in console.reference_starved(guest, name, other, bad)],
+                         ["Call Trace:"])
+
     def test_acpica_parse_op_leak_is_base_code(self):
         first, second = data("kmemleak_acpica.txt").split("unreferenced object")[1:]
         text = "ACPI Error: AE_NO_MEMORY, While parsing a method"
