@@ -44,7 +44,7 @@ help:
 	@echo 'make lint        checkpatch --strict, sparse, W=1, kernel-doc and the docs on our files'
 	@echo 'make harness-test  tests of the harness itself, on saved logs (no kernel, no guest)'
 	@echo 'make series      this tree as a git format-patch series against the base, in build/series'
-	@echo 'make series-check  the series applied and built after each patch with every caller (14 min)'
+	@echo 'make series-check  the series applied and built after each patch with every caller (about 1 h)'
 	@echo 'make kernel      build the kernel (KERNEL=ours|upstream, FLAVOUR=debug)'
 	@echo 'make callers     build with every in-tree user of our headers enabled'
 	@echo 'make shell       boot the guest with its console on this terminal'
