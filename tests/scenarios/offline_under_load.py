@@ -22,7 +22,12 @@ taking every cycle from the kernel's own work. Then, while it runs:
   (c) BUSY_EJECTS times, a DIMM ejected and a new one plugged.
 
 make check runs a few of each (8, 2, 2) at 75 % load; make busy runs the
-issue's 500, 20 and 20 at 85 % and prints the same table. Each kernel's
+issue's 500, 20 and 20 at 85 % and prints the same table. On a debug
+kernel (KASAN and lockdep make every kernel step several times slower;
+make test FLAVOUR=debug) it runs a smaller guest: two DIMMs and 1 GiB of
+virtio-mem at 60 % load, 4 offline attempts and one shrink, no eject,
+with three times the time limits. It is not declared for make check's
+debug pass until that cell has been measured there. Each kernel's
 figures are notes: success rate, time per success (median, p99, max), every failure's
 errno with ours's offline_failure, and what the workload verified. What
 is asserted, on both kernels: the workload loses no byte, nothing is
@@ -51,6 +56,11 @@ SHRINK_SECONDS = 120
 # then acts depends on timing (it did once in make check, with the debug
 # kernel building beside the guest).
 LOAD_PCT = 75
+# The debug pass's cell (see the top): DIMMs, virtio-mem bytes, load, the
+# default counts of attempts, shrinks and ejects, and the time factor.
+DEBUG_CELL = dict(dimms=2, vmem=1 << 30, load=60, attempts=4, shrinks=1, ejects=0, slow=3)
+NORMAL_CELL = dict(dimms=DIMMS, vmem=VMEM_SIZE, load=LOAD_PCT, attempts=8, shrinks=2, ejects=2,
+                   slow=1)
 # part: (busy's mode, MiB, path); anon takes the rest up to BUSY_LOAD.
 PARTS = {"anon": ("anon", None, ""),
          "file": ("file", 256, "/tmp/busy.data"),
@@ -85,26 +95,30 @@ class Load:
     def __init__(self, vm, t):
         self.vm, self.t = vm, t
         self.dimms = {}     # dev id: block ids
+        self.cell = DEBUG_CELL if "debug" in vm.kernel else NORMAL_CELL
+        self.vmem = self.cell["vmem"]
+        self.slow = self.cell["slow"]
 
     def memory(self):
-        """Plug the DIMMs and grow virtio-mem: True when all 6 GiB are
+        """Plug the DIMMs and grow virtio-mem: True when all of it is
         online (movable, by memhp_default_state)."""
-        for _ in range(DIMMS):
+        for _ in range(self.cell["dimms"]):
             dev, ids = plug(self.vm, "1G")
             if not ids:
                 return False
             self.dimms[dev] = ids
-        if self.vm.virtio_mem_size(VMEM, VMEM_SIZE) != VMEM_SIZE:
+        if self.vm.virtio_mem_size(VMEM, self.vmem, timeout=120 * self.slow) != self.vmem:
             return False
         ids = [i for d in self.dimms.values() for i in d]
-        return bool(wait_for(lambda: all(blocks(self.vm).get(i) == "online" for i in ids), 60))
+        return bool(wait_for(lambda: all(blocks(self.vm).get(i) == "online" for i in ids),
+                             60 * self.slow))
 
     def start(self, load_pct=None):
         """Start every part, holding load_pct percent of MemTotal in all
         (default: BUSY_LOAD, else LOAD_PCT); True once each says READY."""
         exe = bench_program("busy")
         total = meminfo(self.vm)["MemTotal"] >> 10
-        anon = (total * (load_pct or count("BUSY_LOAD", LOAD_PCT)) // 100
+        anon = (total * (load_pct or count("BUSY_LOAD", self.cell["load"])) // 100
                 - sum(mib for _, mib, _ in PARTS.values() if mib))
         args = {part: f"{mode} {mib or anon} {path}" for part, (mode, mib, path) in PARTS.items()}
         # One part after the other: each has written all of its memory
@@ -148,7 +162,7 @@ class Load:
         script = f"""
 for b in {' '.join(map(str, order))}; do
   s=$(date +%s%N)
-  err=$(timeout -s INT {ATTEMPT_SECONDS} sh -c "echo offline > {MEM}/memory$b/state" 2>&1)
+  err=$(timeout -s INT {ATTEMPT_SECONDS * self.slow} sh -c "echo offline > {MEM}/memory$b/state" 2>&1)
   rc=$?
   e=$(date +%s%N)
   why=$(cat {MEM}/memory$b/offline_failure 2>/dev/null | tr '\\n' ' ')
@@ -156,7 +170,7 @@ for b in {' '.join(map(str, order))}; do
   grep -q '^online' {MEM}/memory$b/state || echo online_movable > {MEM}/memory$b/state
 done
 """
-        _, out = self.vm.run(script, timeout=n * (ATTEMPT_SECONDS + 10) + 60)
+        _, out = self.vm.run(script, timeout=n * (ATTEMPT_SECONDS * self.slow + 10) + 60)
         res = []
         for line in out.splitlines():
             m = re.match(r"A (\d+) (\d+) (\d+) (.*)", line)
@@ -171,9 +185,9 @@ done
         res = []
         for _ in range(n):
             row = []
-            for size in (VMEM_SIZE // 2, VMEM_SIZE):
+            for size in (self.vmem // 2, self.vmem):
                 t0 = self.vm.run("date +%s%N")[1]
-                got = self.vm.virtio_mem_size(VMEM, size, timeout=SHRINK_SECONDS)
+                got = self.vm.virtio_mem_size(VMEM, size, timeout=SHRINK_SECONDS * self.slow)
                 t1 = self.vm.run("date +%s%N")[1]
                 row += [got == size, (int(t1) - int(t0)) / 1e9]
             res.append(tuple(row))
@@ -187,7 +201,7 @@ done
             dev = next(iter(self.dimms))
             ids = self.dimms.pop(dev)
             t0 = self.vm.run("date +%s%N")[1]
-            gone = self.vm.remove_dimm(dev, timeout=SHRINK_SECONDS)
+            gone = self.vm.remove_dimm(dev, timeout=SHRINK_SECONDS * self.slow)
             gone = gone and bool(wait_for(lambda: not set(ids) & set(blocks(self.vm)), 30))
             t1 = self.vm.run("date +%s%N")[1]
             if not gone:
@@ -198,7 +212,8 @@ done
             if nids:
                 self.dimms[new] = nids
             back = bool(nids) and bool(
-                wait_for(lambda: all(blocks(self.vm).get(i) == "online" for i in nids), 60))
+                wait_for(lambda: all(blocks(self.vm).get(i) == "online" for i in nids),
+                         60 * self.slow))
             res.append((True, (int(t1) - int(t0)) / 1e9, back))
         return res
 
@@ -207,17 +222,19 @@ def test_busy_guest(vm, t):
     """Offline, shrink and eject under a workload that checks its bytes."""
     pos = len(vm.console())
     load = Load(vm, t)
-    t.require(load.memory(), "6 GiB hot-added: four 1 GiB DIMMs and 2 GiB of virtio-mem, "
-              "online")
+    cell = load.cell
+    gib = cell["vmem"] >> 30
+    t.require(load.memory(), f"{cell['dimms'] + gib} GiB hot-added: {cell['dimms']} 1 GiB DIMMs "
+              f"and {gib} GiB of virtio-mem, online")
     total0 = meminfo(vm)["MemTotal"]
     ok, out = load.start()
     t.require(ok, "every part of the workload runs", diag=out)
 
-    n = count("BUSY_ATTEMPTS", 8)
+    n = count("BUSY_ATTEMPTS", cell["attempts"])
     tries = load.offline_attempts(n)
     good = [secs for _, rc, secs, _ in tries if rc == 0]
     t.ok(len(tries) == n, f"all {n} offline attempts ended (each within "
-         f"{ATTEMPT_SECONDS} s or by the signal)", diag=f"{len(tries)} reported")
+         f"{ATTEMPT_SECONDS * load.slow} s or by the signal)", diag=f"{len(tries)} reported")
     t.note(f"{t.prefix}: (a) offline of movable DIMM blocks on {vm.kernel}: "
            f"{len(good)} of {len(tries)} succeeded ({100 * len(good) / max(1, len(tries)):.1f} %), "
            + timing(good))
@@ -232,20 +249,20 @@ def test_busy_guest(vm, t):
     left = [i for d in load.dimms.values() for i in d if states.get(i) != "online"]
     t.ok(not left, "every block offlined is online again", diag=f"not online: {left}")
 
-    rows = load.shrink(count("BUSY_SHRINKS", 2))
+    rows = load.shrink(count("BUSY_SHRINKS", cell["shrinks"]))
     half = [r[1] for r in rows if r[0]]
-    t.note(f"{t.prefix}: (b) virtio-mem 2 GiB -> 1 GiB on {vm.kernel}: reached "
+    t.note(f"{t.prefix}: (b) virtio-mem {gib} GiB -> {gib / 2:g} GiB on {vm.kernel}: reached "
            f"{len(half)} of {len(rows)}, " + timing(half)
-           + f"; back to 2 GiB {sum(r[2] for r in rows)} of {len(rows)}")
-    t.ok(vm.virtio_mem_size(VMEM, VMEM_SIZE) == VMEM_SIZE,
-         "virtio-mem ends at its 2 GiB")
+           + f"; back to {gib} GiB {sum(r[2] for r in rows)} of {len(rows)}")
+    t.ok(vm.virtio_mem_size(VMEM, load.vmem, timeout=120 * load.slow) == load.vmem,
+         f"virtio-mem ends at its {gib} GiB")
 
-    rows = load.ejects(count("BUSY_EJECTS", 2))
+    rows = load.ejects(count("BUSY_EJECTS", cell["ejects"]))
     done = [r[1] for r in rows if r[0]]
     t.note(f"{t.prefix}: (c) eject of a movable 1 GiB DIMM on {vm.kernel}: "
            f"{len(done)} of {len(rows)}, " + timing(done)
            + f"; plugged and online again {sum(r[2] for r in rows)} of {len(rows)}")
-    t.ok(len(load.dimms) == DIMMS, f"{DIMMS} DIMMs plugged at the end",
+    t.ok(len(load.dimms) == cell["dimms"], f"{cell['dimms']} DIMMs plugged at the end",
          diag=str(load.dimms))
 
     got, out = load.stop()
