@@ -1,6 +1,7 @@
 #!/bin/bash
-# series.sh [--check [--no-build] | --states DIR | --diff OLD NEW]: this tree as a `git format-patch` series against the
-# pristine base, in build/series/, and a cover letter: first the rewrite,
+# series.sh [--check [--no-build]]: this tree as a `git format-patch`
+# series against the pristine base, in build/series/, and a cover letter
+# (--states, --refresh and --diff: see docs/series.md): first the rewrite,
 # one patch per group of MANIFEST files (core and block layer, ACPI driver,
 # documentation, selftests) holding those files as they are with every
 # additions/*.patch undone; then one patch per patches/*.patch; then one
@@ -166,6 +167,14 @@ commit() {
 	count=$((count + 1))
 }
 
+# apply_group NAME: every patches/*.patch that says "Series-group: NAME".
+apply_group() {
+	local p
+	for p in "$TOP"/patches/*.patch; do
+		[ -e "$p" ] && [ "$(patch_field Series-group "$p")" = "$1" ] && apply_patch "$p"
+	done
+}
+
 apply_patch() {	# apply_patch FILE: onto the index, as prepare.sh does on the tree
 	GIT_INDEX_FILE=$idx git apply --cached -p1 "$1" 2>"$LOGS/series-apply.log" ||
 		{ cat "$LOGS/series-apply.log" >&2; die "series: $(basename "$1") does not apply with git apply: refresh it against the base"; }
@@ -204,13 +213,11 @@ rewrite_state() {
 	tail -n 1 "$GIT_DIR/states.rev" | cut -d' ' -f2
 }
 
-# states DIR: the MANIFEST files at each state of the series, one folder
-# each: DIR/00-rewrite, then DIR/NN-NAME after additions/NN-NAME.patch.
-states() {
+# write_states DIR: the MANIFEST files at each state of the series, as
+# the last rewrite_state listed them, one folder each: DIR/00-rewrite,
+# then DIR/NN-NAME after additions/NN-NAME.patch.
+write_states() {
 	local name t
-	files=$(manifest)
-	git_base
-	rewrite_state >/dev/null || exit 1
 	rm -rf "$1" && mkdir -p "$1" || die "cannot make $1"
 	while read -r name t; do
 		mkdir "$1/$name"
@@ -221,11 +228,21 @@ states() {
 	say "series: $(wc -l <"$GIT_DIR/states") state(s) in $1: $(cut -d' ' -f1 "$GIT_DIR/states" | tr '\n' ' ')"
 }
 
+# states DIR: write_states without a series generated first (--states).
+states() {
+	files=$(manifest)
+	git_base
+	rewrite_state >/dev/null || exit 1
+	write_states "$1"
+}
+
 # state_refs: every state's .rst files refer only to sections they have
 # (`Title`_): a section an addition brings must not be named before it.
+# The states are those generate() found.
 state_refs() {
-	local dir=$BUILD/series-states
-	states "$dir" >/dev/null
+	local dir=$BUILD/series-states files
+	files=$(manifest)
+	write_states "$dir" >/dev/null
 	python3 - "$dir" <<'EOF' || die "series: a state of the series refers to a section it does not have"
 import os, re, sys
 bad = 0
@@ -317,9 +334,7 @@ generate() {
 		done
 		left=$(printf '%s\n' $left | grep -Ev "$paths")
 		# patches/*.patch that say "Series-group: NAME" belong to this one
-		for p in "$TOP"/patches/*.patch; do
-			[ -e "$p" ] && [ "$(patch_field Series-group "$p")" = "$g" ] && apply_patch "$p"
-		done
+		apply_group "$g"
 		group_body "$g" >"$body"
 		commit "$subject" "$body"
 	done <<<"$SERIES_GROUPS"
@@ -343,10 +358,7 @@ generate() {
 	done
 
 	for a in $(additions); do
-		for p in "$TOP"/patches/*.patch; do
-			[ -e "$p" ] && [ "$(patch_field Series-group "$p")" = "$(addition_name "$a")" ] &&
-				apply_patch "$p"
-		done
+		apply_group "$(addition_name "$a")"
 		subject=$(patch_field Subject "$a")
 		case $subject in
 		'' | FIXME*) die "series: additions/$(basename "$a") has no 'Subject:' line yet: see docs/series.md" ;;
