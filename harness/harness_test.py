@@ -221,9 +221,12 @@ class Tap(unittest.TestCase):
         os.environ["CHECK_START"] = str(int(runtests.time.time()) - 125)
         try:
             self.assertRegex(runtests.duration(), r"^make check took 2 min [56] s$")
+            self.assertRegex(runtests.elapsed("debug pass starts"),
+                             r"^debug pass starts at 2 min [56] s of make check$")
         finally:
             del os.environ["CHECK_START"]
         self.assertIsNone(runtests.duration())
+        self.assertEqual(runtests.elapsed("tests start"), "tests start")
 
 
 class Known(unittest.TestCase):

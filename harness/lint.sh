@@ -69,4 +69,4 @@ dot -Tsvg "$TOP/docs/lifecycle.dot" 2>&1 | cmp -s - "$TOP/docs/lifecycle.svg" ||
 if [ $fail -ne 0 ]; then
 	die "lint found problems (all of them: $report)"
 fi
-say "lint: clean"
+say "lint: clean in $SECONDS s"

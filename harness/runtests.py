@@ -143,6 +143,7 @@ def guest_layers(results, args):
         leak_check(results, vm, "guest")
     finally:
         vm.poweroff()
+        results.note(elapsed("kunit, kselftest and base end"))
 
 
 # ---- host-driven scenarios -----------------------------------------------
@@ -188,6 +189,8 @@ def scenario_layer(results, args):
 def run_scenario_file(results, args, base, mod, tests):
     opts = dict(getattr(mod, "VM", {}))
     vm = None
+    start_file = time.monotonic()
+    boots = 0.0
     try:
         for n, fn in tests:
             prefix = f"scenario/{base}/{n[5:]}"
@@ -199,6 +202,7 @@ def run_scenario_file(results, args, base, mod, tests):
                     results.result(False, f"{prefix}: guest boots", diag=str(e))
                     vm = None
                     continue
+                boots += vm.boot_seconds or 0.0
                 early_splat_note(results, vm)
             t = Checker(results, prefix)
             start = time.monotonic()
@@ -218,6 +222,10 @@ def run_scenario_file(results, args, base, mod, tests):
     finally:
         if vm:
             vm.poweroff()
+    # What the file costs make check: its tests, its boots, the leak scan
+    # and the power-off (the per-test lines hold only the first).
+    results.note(f"scenario/{base}: {time.monotonic() - start_file:.0f} s in all "
+                 f"(boot {boots:.0f} s)")
 
 
 # Layers whose every test runs in the debug pass too; scenario files say
@@ -295,6 +303,7 @@ def debug_pass(results, args):
     # kernel): one value in DEBUG_FUZZ_STRIDE (4) of its big classes.
     dargs.guest_env = f"MHP_FUZZ_STRIDE={int(os.environ.get('DEBUG_FUZZ_STRIDE', '4'))} "
     results.prefix = "debug: "
+    results.note(elapsed("debug pass starts"))
     results.note(f"debug pass: {dargs.variant}, "
                  + (f"tests matching {args.debug_only}" if args.debug_only else
                     "the tests declared for it (" + ", ".join(DEBUG_LAYERS)
@@ -333,13 +342,24 @@ def list_tests(args):
     return 0
 
 
-def duration():
+def check_seconds():
     """How long make check has run (CHECK_START, set by the Makefile), or None."""
     try:
-        secs = int(time.time()) - int(os.environ["CHECK_START"])
+        return int(time.time()) - int(os.environ["CHECK_START"])
     except (KeyError, ValueError):
         return None
-    return f"make check took {secs // 60} min {secs % 60} s"
+
+
+def elapsed(what):
+    """A note: WHAT, at how far into make check (when run by it)."""
+    secs = check_seconds()
+    return what if secs is None else f"{what} at {secs // 60} min {secs % 60} s of make check"
+
+
+def duration():
+    """The closing line's 'make check took ...', or None outside make check."""
+    secs = check_seconds()
+    return None if secs is None else f"make check took {secs // 60} min {secs % 60} s"
 
 
 def main():
@@ -369,6 +389,7 @@ def main():
     os.makedirs(os.path.join(BUILD, "logs"), exist_ok=True)
     results = Results(os.path.join(BUILD, "logs", f"check-{args.variant}.tap"))
     results.note(f"kernel under test: {args.variant}")
+    results.note(elapsed("tests start"))
     builder = None
     debug = args.debug and not args.flavour
     if debug and args.debug_build:
