@@ -72,11 +72,10 @@ Not yet split into patches of their own (additions/ takes them out one
 by one; docs/series.md), this patch also carries the work beyond 6.12,
 each with a default that keeps 6.12's behaviour unless said: why an
 offline failed (memoryN/offline_failure and offline_failure_page, one word
-each from closed sets shared with the log line), a new range's memmap
-initialised on several CPUs (init_threads), memmap_on_memory=auto (the
-default, a deliberate difference: the memmap goes on the new memory when
-the node cannot pay for it) and a hot-add that fails with -ENOMEM where
-6.12 calls the OOM killer.
+each from closed sets shared with the log line), memmap_on_memory=auto
+(the default, a deliberate difference: the memmap goes on the new memory
+when the node cannot pay for it) and a hot-add that fails with -ENOMEM
+where 6.12 calls the OOM killer.
 
 Changes outside mm/ and drivers/base/memory.c come with it, folded in
 from patches/: the driver core's device_hotplug_assert_held(), for those
