@@ -300,8 +300,8 @@ def debug_pass(results, args):
     # KASAN take minutes on their own): DEBUG_RACE_SECONDS, 30 by default.
     os.environ["RACE_SECONDS"] = os.environ.get("DEBUG_RACE_SECONDS", "30")
     # fuzz_writes' 72,000 writes take minutes there (seconds on the normal
-    # kernel): one value in DEBUG_FUZZ_STRIDE (4) of its big classes.
-    dargs.guest_env = f"MHP_FUZZ_STRIDE={int(os.environ.get('DEBUG_FUZZ_STRIDE', '4'))} "
+    # kernel): one value in DEBUG_FUZZ_STRIDE (8) of its big classes.
+    dargs.guest_env = f"MHP_FUZZ_STRIDE={int(os.environ.get('DEBUG_FUZZ_STRIDE', '8'))} "
     results.prefix = "debug: "
     results.note(elapsed("debug pass starts"))
     results.note(f"debug pass: {dargs.variant}, "
