@@ -114,10 +114,11 @@ def param(vm, name):
 
 # ---- pc-dimms ------------------------------------------------------------
 
-def dimm_blocks(vm, dev_id):
-    """The block ids a plugged DIMM covers, from QEMU's address and size."""
+def dimm_blocks(vm, dev_id, bsz=None):
+    """The block ids a plugged DIMM covers, from QEMU's address and size
+    (and the guest's block size, read unless given)."""
     d = vm.dimms()[dev_id]
-    bsz = block_size(vm)
+    bsz = bsz or block_size(vm)
     return list(range(d["addr"] // bsz, (d["addr"] + d["size"]) // bsz))
 
 

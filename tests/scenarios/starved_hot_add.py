@@ -172,7 +172,9 @@ class Cell:
         vm = self.vm
         if self.path == "dimm":
             self.dev = vm.add_dimm(self.size, reserve=False)
-            self.ids = dimm_blocks(vm, self.dev)
+            # Nothing read from the guest: 6.12 may be OOM-killing there
+            # now, the agent's reads among the victims.
+            self.ids = dimm_blocks(vm, self.dev, self.bsz)
         elif self.path == "virtio_mem":
             vm.qmp("qom-set", path=f"/machine/peripheral/{self.dev}",
                    property="requested-size", value=self.size)
