@@ -68,18 +68,15 @@ codes) and of the same interface to the rest of the kernel: the exported
 functions keep their names and contracts, so every caller builds and
 behaves as before.
 
-Not yet split into a patch of its own (additions/ takes the work beyond
-6.12 out one piece at a time; docs/series.md), this patch also carries
-why an offline failed: memoryN/offline_failure and offline_failure_page,
-one word each from closed sets shared with the log line.
+This patch is 6.12's behaviour in this code's shape: each piece of work
+beyond 6.12 comes in a patch of its own later in the series.
 
 Changes outside mm/ and drivers/base/memory.c come with it, folded in
 from patches/: the driver core's device_hotplug_assert_held(), for those
 assertions; register_memory_blocks_under_node() returning the error of a
 hot-added block it cannot link to its node, so that such a hot-add undoes
-itself instead of leaving a block without its node links;
-blocking_notifier_call_chain_who(), which names the notifier that refused
-an offline; and the Makefile and MAINTAINERS lines of the files.
+itself instead of leaving a block without its node links; and the
+Makefile and MAINTAINERS lines of the files.
 EOF
 		;;
 	acpi) cat <<'EOF'
