@@ -30,9 +30,12 @@ def test_kernel_dimm_with_unmovable_pages_refuses_eject(vm, t):
     total = meminfo(vm)["MemTotal"]
 
     vm.qmp("device_del", id=dev)
-    # Each QMP command reads the events that came before its answer.
-    busy = wait_for(lambda: vm.qmp("query-status") is not None and OST_BUSY in osts(vm, dev),
-                    60, interval=0.5)
+
+    def busy_seen():
+        vm.qmp("query-status")  # reads the events that came before its answer
+        return OST_BUSY in osts(vm, dev)
+
+    busy = wait_for(busy_seen, 60, interval=0.5)
     t.ok(busy, "the guest answered the eject with _OST 'device busy' (0x82)",
          diag=f"eject _OST statuses seen: {osts(vm, dev)}")
     # QEMU deletes the DIMM only on a success status; give a late one time.
