@@ -482,8 +482,8 @@ MODULE_PARM_DESC(offline_yield_on_oom,
 /*
  * The offline that the OOM notifier may ask to give up. Offlines run one
  * at a time (mem_hotplug_lock held for write), so there is at most one.
- * @asked is also read without the lock, by the migrating CPUs, which only
- * need to see it eventually.
+ * @task and @asked are also read without the lock, by the offlining task
+ * and the migrating CPUs, which only need to see them eventually.
  */
 static struct {
 	spinlock_t lock;		/* guards every field */
@@ -513,7 +513,7 @@ static void mhp_yield_begin(void)
 {
 	mem_hotplug_assert_write_held();
 	spin_lock(&mhp_yield.lock);
-	mhp_yield.task = current;
+	WRITE_ONCE(mhp_yield.task, current);
 	WRITE_ONCE(mhp_yield.asked, false);
 	spin_unlock(&mhp_yield.lock);
 }
@@ -526,7 +526,7 @@ static void mhp_yield_end(bool gave_up)
 {
 	mem_hotplug_assert_write_held();
 	spin_lock(&mhp_yield.lock);
-	mhp_yield.task = NULL;
+	WRITE_ONCE(mhp_yield.task, NULL);
 	WRITE_ONCE(mhp_yield.asked, false);
 	if (gave_up) {
 		mhp_yield.gave_up = true;
@@ -734,6 +734,20 @@ static bool mhp_past(const unsigned long *deadline)
 }
 
 /*
+ * Why an offline with work left must stop now: its @deadline (jiffies,
+ * NULL for none) passed, or the OOM notifier asked it to give up;
+ * MHP_OFFLINE_NONE if neither.
+ */
+static enum mhp_offline_reason mhp_cut_short(const unsigned long *deadline)
+{
+	if (mhp_past(deadline))
+		return MHP_OFFLINE_TIMEOUT;
+	if (mhp_yield_asked())
+		return MHP_OFFLINE_OOM;
+	return MHP_OFFLINE_NONE;
+}
+
+/*
  * Migration in chunks, on several CPUs. An offline isolates the movable
  * folios of its range on one list. With memory_hotplug.migrate_threads
  * allowing more than one CPU and more than one chunk on the list, helpers
@@ -748,10 +762,10 @@ static bool mhp_past(const unsigned long *deadline)
  * offline to give up, or a chunk runs out of memory (-ENOMEM, after which
  * migrate_pages() itself stops): no CPU claims another chunk, and the
  * folios nobody claimed go back where they came from without counting as
- * failed. The folios of a chunk that did not
- * migrate go on the job's failed list for the offlining CPU to report and
- * put back. The offlining CPU claims chunks too, so the job ends even if
- * no helper gets to run; one that starts late finds nothing to do.
+ * failed. The folios of a chunk that did not migrate go on the job's
+ * failed list for the offlining CPU to report and put back. The
+ * offlining CPU claims chunks too, so the job ends even if no helper gets
+ * to run; one that starts late finds nothing to do.
  *
  * Helpers allocate as kworkers, whose cpuset is not the offlining task's;
  * so the job's target nodes are those the offlining task may use, as they
@@ -789,7 +803,7 @@ static bool mhp_migrate_claim(struct mhp_migrate_job *job,
 	struct folio *folio;
 
 	spin_lock(&job->lock);
-	if (!job->stop && (mhp_past(job->deadline) || mhp_yield_asked()))
+	if (!job->stop && mhp_cut_short(job->deadline) != MHP_OFFLINE_NONE)
 		job->stop = true;
 	while (!job->stop && pages < MHP_MIGRATE_CHUNK_PAGES &&
 	       !list_empty(&job->folios)) {
@@ -1116,6 +1130,7 @@ static int mhp_evacuate(unsigned long start_pfn, unsigned long end_pfn,
 			const unsigned long *deadline,
 			struct mhp_offline_report *report)
 {
+	enum mhp_offline_reason stop;
 	unsigned int pass = 0;
 	unsigned long pfn;
 	int ret;
@@ -1138,14 +1153,10 @@ static int mhp_evacuate(unsigned long start_pfn, unsigned long end_pfn,
 				report->kind = mhp_page_kind(pfn_to_page(pfn));
 				return ret;
 			}
-			if (mhp_past(deadline))
+			stop = mhp_cut_short(deadline);
+			if (stop != MHP_OFFLINE_NONE)
 				return mhp_evacuate_stop(start_pfn, end_pfn,
-							 MHP_OFFLINE_TIMEOUT,
-							 report);
-			if (mhp_yield_asked())
-				return mhp_evacuate_stop(start_pfn, end_pfn,
-							 MHP_OFFLINE_OOM,
-							 report);
+							 stop, report);
 			mhp_migrate_range(pfn, end_pfn, deadline, report);
 		}
 
@@ -1163,12 +1174,10 @@ static int mhp_evacuate(unsigned long start_pfn, unsigned long end_pfn,
 					       report->nr_migrated);
 		if (!test_pages_isolated(start_pfn, end_pfn, MEMORY_OFFLINE))
 			return 0;
-		if (mhp_past(deadline))
-			return mhp_evacuate_stop(start_pfn, end_pfn,
-						 MHP_OFFLINE_TIMEOUT, report);
-		if (mhp_yield_asked())
-			return mhp_evacuate_stop(start_pfn, end_pfn,
-						 MHP_OFFLINE_OOM, report);
+		stop = mhp_cut_short(deadline);
+		if (stop != MHP_OFFLINE_NONE)
+			return mhp_evacuate_stop(start_pfn, end_pfn, stop,
+						 report);
 	}
 }
 
@@ -1304,7 +1313,7 @@ unisolate:
 enable:
 	lru_cache_enable();
 	zone_pcp_enable(zone);
-	/* The range is back in the allocator: wake the OOM notifier. */
+	/* The range is back in the allocator: tell the OOM notifier. */
 	if (yield)
 		mhp_yield_end(report->reason == MHP_OFFLINE_OOM);
 	return ret;
@@ -1347,8 +1356,9 @@ static void mhp_log_offline_failure(unsigned long start_pfn,
  * (LRU pages, movable driver pages, huge pages), dissolves free huge
  * pages, and retries until only free pages are left, a signal arrives,
  * memory_hotplug.offline_timeout_ms runs out or, with
- * memory_hotplug.offline_yield_on_oom, the OOM killer is about to act. Then the pages leave the
- * allocator, the zone and the present/managed counts. Called with
+ * memory_hotplug.offline_yield_on_oom, the OOM killer is about to act.
+ * Then the pages leave the allocator, the zone and the present/managed
+ * counts. Called with
  * mem_hotplug_lock held for write.
  *
  * Return: 0; -EBUSY if a page cannot be moved or isolated, or on the
