@@ -27,12 +27,10 @@
 #include <linux/mmzone.h>
 #include <linux/moduleparam.h>
 #include <linux/mutex.h>
-#include <linux/oom.h>
 #include <linux/page-isolation.h>
 #include <linux/ratelimit.h>
 #include <linux/rmap.h>
 #include <linux/sched/signal.h>
-#include <linux/spinlock.h>
 #include <linux/swap.h>
 #include <linux/workqueue.h>
 #include <linux/writeback.h>
@@ -341,7 +339,6 @@ static const char * const mhp_offline_reason_names[] = {
 	[MHP_OFFLINE_TIMEOUT]	= "timeout",
 	[MHP_OFFLINE_HOLES]	= "holes",
 	[MHP_OFFLINE_ZONES]	= "zones",
-	[MHP_OFFLINE_OOM]	= "oom",
 };
 
 static_assert(ARRAY_SIZE(mhp_offline_reason_names) == MHP_OFFLINE_NR_REASONS);
@@ -451,146 +448,6 @@ module_param_cb(offline_timeout_ms, &offline_timeout_ops, &offline_timeout_ms,
 		0644);
 MODULE_PARM_DESC(offline_timeout_ms,
 		 "Give up an offline that has not emptied its range after this many milliseconds (0: only a signal ends it)");
-
-/*
- * memory_hotplug.offline_yield_on_oom: when Y, an offline under way when
- * the OOM killer is about to choose a victim gives up (-ENOMEM, reason
- * "oom") and hands its range back to the page allocator, so that the
- * allocation that ran out is retried instead of a process being killed.
- * N, the default, lets the OOM killer act during an offline, as 6.12
- * does. Read once per attempt.
- */
-static bool offline_yield_on_oom;
-module_param(offline_yield_on_oom, bool, 0644);
-MODULE_PARM_DESC(offline_yield_on_oom,
-		 "An offline gives up and returns its memory when the OOM killer is about to kill (default: N)");
-
-/*
- * How long after the OOM notifier first asked an offline to give up it
- * keeps the OOM killer waiting for that; an offline stuck in a chunk of
- * migration for longer than this (a page under writeback) is not waited
- * for.
- */
-#define MHP_YIELD_WAIT		(2 * HZ)
-/*
- * For so long after an offline gave up, the OOM notifier reports memory
- * on its way back: the hot-unplug that failed (an ACPI eject, a virtio-mem
- * unplug) onlines again the blocks it had already offlined.
- */
-#define MHP_YIELD_WINDOW	HZ
-
-/*
- * The offline that the OOM notifier may ask to give up. Offlines run one
- * at a time (mem_hotplug_lock held for write), so there is at most one.
- * @task and @asked are also read without the lock, by the offlining task
- * and the migrating CPUs, which only need to see them eventually.
- */
-static struct {
-	spinlock_t lock;		/* guards every field */
-	struct task_struct *task;	/* the offlining task, or NULL */
-	bool asked;			/* the OOM notifier asked it to give up */
-	unsigned long asked_at;		/* jiffies: when it first asked */
-	bool gave_up;			/* one gave up, at @gave_up_at */
-	unsigned long gave_up_at;	/* jiffies */
-} mhp_yield = {
-	.lock = __SPIN_LOCK_UNLOCKED(mhp_yield.lock),
-};
-
-/* Has the OOM notifier asked the offline under way to give up? */
-static bool mhp_yield_asked(void)
-{
-	return READ_ONCE(mhp_yield.asked);
-}
-
-/* May the current task's offline be asked to give up? */
-static bool mhp_yield_armed(void)
-{
-	return READ_ONCE(mhp_yield.task) == current;
-}
-
-/* The current task's offline may be asked to give up from now on. */
-static void mhp_yield_begin(void)
-{
-	mem_hotplug_assert_write_held();
-	spin_lock(&mhp_yield.lock);
-	WRITE_ONCE(mhp_yield.task, current);
-	WRITE_ONCE(mhp_yield.asked, false);
-	spin_unlock(&mhp_yield.lock);
-}
-
-/*
- * The offline begun by mhp_yield_begin() has ended, its range back in the
- * allocator if it failed; @gave_up if it ended because it was asked to.
- */
-static void mhp_yield_end(bool gave_up)
-{
-	mem_hotplug_assert_write_held();
-	spin_lock(&mhp_yield.lock);
-	WRITE_ONCE(mhp_yield.task, NULL);
-	WRITE_ONCE(mhp_yield.asked, false);
-	if (gave_up) {
-		mhp_yield.gave_up = true;
-		mhp_yield.gave_up_at = jiffies;
-	}
-	spin_unlock(&mhp_yield.lock);
-}
-
-/**
- * mhp_oom_notify() - the OOM killer is about to choose a victim
- * @nb: the notifier block
- * @action: unused
- * @data: points to the pages freed so far by the OOM notifiers
- *
- * Called with oom_lock held, in the task whose allocation failed, before
- * the OOM killer kills anything. An offline that may give up is asked to;
- * it looks before each chunk it migrates, and its range goes back to the
- * allocator as it ends. Until then (MHP_YIELD_WAIT at most), and for
- * MHP_YIELD_WINDOW after it gave up, memory is on its way: count it in
- * what @data points to, so that out_of_memory() returns and the
- * allocation is retried rather than a process killed. This never sleeps:
- * the offline's own allocations need oom_lock to fail, which is how it
- * gets to look again. With no offline to give up, and once these times
- * have passed, it does nothing and the OOM killer acts as it always does.
- *
- * Return: NOTIFY_OK.
- */
-static int mhp_oom_notify(struct notifier_block *nb, unsigned long action,
-			  void *data)
-{
-	unsigned long *freed = data;
-	bool coming = false;
-
-	spin_lock(&mhp_yield.lock);
-	/* The offlining task's own allocations are not waited for. */
-	if (mhp_yield.task && mhp_yield.task != current) {
-		if (!mhp_yield.asked) {
-			WRITE_ONCE(mhp_yield.asked, true);
-			mhp_yield.asked_at = jiffies;
-		}
-		coming = time_before(jiffies,
-				     mhp_yield.asked_at + MHP_YIELD_WAIT);
-	} else if (mhp_yield.gave_up) {
-		coming = time_before(jiffies,
-				     mhp_yield.gave_up_at + MHP_YIELD_WINDOW);
-		/* Past the window it stays past it, jiffies wrapping or not. */
-		mhp_yield.gave_up = coming;
-	}
-	spin_unlock(&mhp_yield.lock);
-
-	if (coming)
-		(*freed)++;
-	return NOTIFY_OK;
-}
-
-static struct notifier_block mhp_oom_nb = {
-	.notifier_call = mhp_oom_notify,
-};
-
-static int __init mhp_yield_init(void)
-{
-	return register_oom_notifier(&mhp_oom_nb);
-}
-subsys_initcall(mhp_yield_init);
 
 static int count_ram_cb(unsigned long start_pfn, unsigned long nr_pages,
 			void *arg)
@@ -734,20 +591,6 @@ static bool mhp_past(const unsigned long *deadline)
 }
 
 /*
- * Why an offline with work left must stop now: its @deadline (jiffies,
- * NULL for none) passed, or the OOM notifier asked it to give up;
- * MHP_OFFLINE_NONE if neither.
- */
-static enum mhp_offline_reason mhp_cut_short(const unsigned long *deadline)
-{
-	if (mhp_past(deadline))
-		return MHP_OFFLINE_TIMEOUT;
-	if (mhp_yield_asked())
-		return MHP_OFFLINE_OOM;
-	return MHP_OFFLINE_NONE;
-}
-
-/*
  * Migration in chunks, on several CPUs. An offline isolates the movable
  * folios of its range on one list. With memory_hotplug.migrate_threads
  * allowing more than one CPU and more than one chunk on the list, helpers
@@ -755,17 +598,15 @@ static enum mhp_offline_reason mhp_cut_short(const unsigned long *deadline)
  * MHP_MIGRATE_CHUNK_PAGES off that list, each with a migrate_pages() call
  * of its own, until none is left; with offline_timeout_ms set, the
  * offlining CPU alone works through the list the same way, so that the
- * deadline is looked at before every chunk and not once per round; so it
- * does with offline_yield_on_oom set, for the OOM notifier's request.
+ * deadline is looked at before every chunk and not once per round.
  *
- * A job ends early when its deadline passes, the OOM notifier asks the
- * offline to give up, or a chunk runs out of memory (-ENOMEM, after which
- * migrate_pages() itself stops): no CPU claims another chunk, and the
- * folios nobody claimed go back where they came from without counting as
- * failed. The folios of a chunk that did not migrate go on the job's
- * failed list for the offlining CPU to report and put back. The
- * offlining CPU claims chunks too, so the job ends even if no helper gets
- * to run; one that starts late finds nothing to do.
+ * A job ends early when its deadline passes or a chunk runs out of memory
+ * (-ENOMEM, after which migrate_pages() itself stops): no CPU claims
+ * another chunk, and the folios nobody claimed go back where they came
+ * from without counting as failed. The folios of a chunk that did not
+ * migrate go on the job's failed list for the offlining CPU to report and
+ * put back. The offlining CPU claims chunks too, so the job ends even if
+ * no helper gets to run; one that starts late finds nothing to do.
  *
  * Helpers allocate as kworkers, whose cpuset is not the offlining task's;
  * so the job's target nodes are those the offlining task may use, as they
@@ -803,7 +644,7 @@ static bool mhp_migrate_claim(struct mhp_migrate_job *job,
 	struct folio *folio;
 
 	spin_lock(&job->lock);
-	if (!job->stop && mhp_cut_short(job->deadline) != MHP_OFFLINE_NONE)
+	if (!job->stop && mhp_past(job->deadline))
 		job->stop = true;
 	while (!job->stop && pages < MHP_MIGRATE_CHUNK_PAGES &&
 	       !list_empty(&job->folios)) {
@@ -930,15 +771,9 @@ static void mhp_migrate_range(unsigned long start_pfn, unsigned long end_pfn,
 {
 	const unsigned int threads = READ_ONCE(mhp_migrate_threads);
 	nodemask_t targets = node_states[N_MEMORY];
-	/*
-	 * A target that cannot be had fails the folio's migration, which the
-	 * next round retries and the report names; no allocation failure
-	 * report with a stack dump for each.
-	 */
 	struct migration_target_control mtc = {
 		.nmask = &targets,
-		.gfp_mask = GFP_USER | __GFP_MOVABLE | __GFP_RETRY_MAYFAIL |
-			    __GFP_NOWARN,
+		.gfp_mask = GFP_USER | __GFP_MOVABLE | __GFP_RETRY_MAYFAIL,
 		.reason = MR_MEMORY_HOTPLUG,
 	};
 	unsigned long nr_pages = 0;
@@ -959,7 +794,7 @@ static void mhp_migrate_range(unsigned long start_pfn, unsigned long end_pfn,
 		nr_helpers = mhp_migrate_helpers(nr_pages,
 						 mhp_param_cpus(threads));
 	}
-	if (nr_helpers || deadline || mhp_yield_armed()) {
+	if (nr_helpers || deadline) {
 		ret = mhp_migrate_shared(&list, nr_helpers, &mtc, deadline,
 					 &report->nr_migrated);
 	} else {
@@ -1108,29 +943,20 @@ static int mhp_evacuate_stop(unsigned long start_pfn, unsigned long end_pfn,
 {
 	report->reason = reason;
 	mhp_blame_page(start_pfn, end_pfn, false, report);
-	switch (reason) {
-	case MHP_OFFLINE_SIGNAL:
-		return -EINTR;
-	case MHP_OFFLINE_OOM:
-		return -ENOMEM;
-	default:
-		return -EBUSY;
-	}
+	return reason == MHP_OFFLINE_SIGNAL ? -EINTR : -EBUSY;
 }
 
 /*
  * Move everything movable out of the isolated range until it holds only
  * free (or skippable) pages. Loops as long as it takes; a signal, the
- * @deadline (jiffies, NULL for none), the OOM notifier's request to give
- * up (mhp_oom_notify()) or a page that can never move ends it, named in
- * @report. Only a range with work left can run out of time or give up:
- * an empty one always goes offline.
+ * @deadline (jiffies, NULL for none) or a page that can never move ends it,
+ * named in @report. Only a range with work left can run out of time: an
+ * empty one always goes offline.
  */
 static int mhp_evacuate(unsigned long start_pfn, unsigned long end_pfn,
 			const unsigned long *deadline,
 			struct mhp_offline_report *report)
 {
-	enum mhp_offline_reason stop;
 	unsigned int pass = 0;
 	unsigned long pfn;
 	int ret;
@@ -1153,10 +979,10 @@ static int mhp_evacuate(unsigned long start_pfn, unsigned long end_pfn,
 				report->kind = mhp_page_kind(pfn_to_page(pfn));
 				return ret;
 			}
-			stop = mhp_cut_short(deadline);
-			if (stop != MHP_OFFLINE_NONE)
+			if (mhp_past(deadline))
 				return mhp_evacuate_stop(start_pfn, end_pfn,
-							 stop, report);
+							 MHP_OFFLINE_TIMEOUT,
+							 report);
 			mhp_migrate_range(pfn, end_pfn, deadline, report);
 		}
 
@@ -1174,10 +1000,9 @@ static int mhp_evacuate(unsigned long start_pfn, unsigned long end_pfn,
 					       report->nr_migrated);
 		if (!test_pages_isolated(start_pfn, end_pfn, MEMORY_OFFLINE))
 			return 0;
-		stop = mhp_cut_short(deadline);
-		if (stop != MHP_OFFLINE_NONE)
-			return mhp_evacuate_stop(start_pfn, end_pfn, stop,
-						 report);
+		if (mhp_past(deadline))
+			return mhp_evacuate_stop(start_pfn, end_pfn,
+						 MHP_OFFLINE_TIMEOUT, report);
 	}
 }
 
@@ -1253,7 +1078,6 @@ static int mhp_offline_pages(unsigned long start_pfn, unsigned long nr_pages,
 {
 	const unsigned long end_pfn = start_pfn + nr_pages;
 	const unsigned int timeout = READ_ONCE(offline_timeout_ms);
-	const bool yield = READ_ONCE(offline_yield_on_oom);
 	unsigned long deadline = 0;
 	struct memory_notify arg = {
 		.start_pfn = start_pfn,
@@ -1268,8 +1092,6 @@ static int mhp_offline_pages(unsigned long start_pfn, unsigned long nr_pages,
 	if (ret)
 		return ret;
 
-	if (yield)
-		mhp_yield_begin();
 	/* No page of the range may hide on a per-cpu list while isolating. */
 	zone_pcp_disable(zone);
 	lru_cache_disable();
@@ -1303,8 +1125,6 @@ static int mhp_offline_pages(unsigned long start_pfn, unsigned long nr_pages,
 		goto unisolate;
 
 	mhp_finish_offline(start_pfn, nr_pages, zone, group, &arg);
-	if (yield)
-		mhp_yield_end(false);
 	return 0;
 
 unisolate:
@@ -1313,9 +1133,6 @@ unisolate:
 enable:
 	lru_cache_enable();
 	zone_pcp_enable(zone);
-	/* The range is back in the allocator: tell the OOM notifier. */
-	if (yield)
-		mhp_yield_end(report->reason == MHP_OFFLINE_OOM);
 	return ret;
 }
 
@@ -1354,19 +1171,16 @@ static void mhp_log_offline_failure(unsigned long start_pfn,
  *
  * Isolates the range, asks the notifiers, migrates everything movable
  * (LRU pages, movable driver pages, huge pages), dissolves free huge
- * pages, and retries until only free pages are left, a signal arrives,
- * memory_hotplug.offline_timeout_ms runs out or, with
- * memory_hotplug.offline_yield_on_oom, the OOM killer is about to act.
- * Then the pages leave the allocator, the zone and the present/managed
- * counts. Called with
+ * pages, and retries until only free pages are left, a signal arrives or
+ * memory_hotplug.offline_timeout_ms runs out. Then the pages leave the
+ * allocator, the zone and the present/managed counts. Called with
  * mem_hotplug_lock held for write.
  *
  * Return: 0; -EBUSY if a page cannot be moved or isolated, or on the
- * timeout; -EINTR on a signal; -ENOMEM when it gave way to the OOM
- * killer; -EINVAL for a range with holes; or a notifier's errno. On
- * failure the range is online as before, @report says why, and one line
- * in the kernel log says it too (rate limited: a few lines per 30 s at
- * most).
+ * timeout; -EINTR on a signal; -EINVAL for a range with holes; or a
+ * notifier's errno. On failure the range is online as before, @report
+ * says why, and one line in the kernel log says it too (rate limited: a
+ * few lines per 30 s at most).
  */
 int offline_pages(unsigned long start_pfn, unsigned long nr_pages,
 		  struct zone *zone, struct memory_group *group,

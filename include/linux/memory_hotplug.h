@@ -372,9 +372,6 @@ static inline void pgdat_resize_unlock(struct pglist_data *p, unsigned long *f) 
  * @MHP_OFFLINE_TIMEOUT: memory_hotplug.offline_timeout_ms ran out
  * @MHP_OFFLINE_HOLES: part of the range is not RAM
  * @MHP_OFFLINE_ZONES: the range spans several zones or nodes
- * @MHP_OFFLINE_OOM: the machine ran out of memory while the offline was
- *	under way, and memory_hotplug.offline_yield_on_oom made it give up
- *	so that the OOM killer need not kill a process
  * @MHP_OFFLINE_NR_REASONS: number of values
  *
  * Each has one word (mhp_offline_reason_name()) that user space sees in
@@ -392,7 +389,6 @@ enum mhp_offline_reason {
 	MHP_OFFLINE_TIMEOUT,
 	MHP_OFFLINE_HOLES,
 	MHP_OFFLINE_ZONES,
-	MHP_OFFLINE_OOM,
 	MHP_OFFLINE_NR_REASONS
 };
 

@@ -29,8 +29,7 @@ VM = dict(mem="2G")
 
 TRACE = "/sys/kernel/tracing"
 EVENTS = f"{TRACE}/events/memory_hotplug"
-REASONS = ("unmovable", "isolation", "hugetlb", "notifier", "signal", "timeout", "holes", "zones",
-           "oom")
+REASONS = ("unmovable", "isolation", "hugetlb", "notifier", "signal", "timeout", "holes", "zones")
 KINDS = ("slab", "pagetable", "reserved", "hugetlb", "driver", "pinned", "user", "movable",
          "kernel")
 INJ = "/sys/kernel/debug/notifier-error-inject/memory/actions/MEM_GOING_OFFLINE/error"
