@@ -297,8 +297,8 @@ def debug_pass(results, args):
     # KASAN and lockdep under TCG: programs run many times slower.
     dargs.timeout = max(args.timeout, 1500)
     # The race scenario's own duration there (its setup and wind-down on
-    # KASAN take minutes on their own): DEBUG_RACE_SECONDS, 30 by default.
-    os.environ["RACE_SECONDS"] = os.environ.get("DEBUG_RACE_SECONDS", "30")
+    # KASAN take minutes on their own): DEBUG_RACE_SECONDS, 20 by default.
+    os.environ["RACE_SECONDS"] = os.environ.get("DEBUG_RACE_SECONDS", "20")
     # fuzz_writes' 72,000 writes take minutes there (seconds on the normal
     # kernel): one value in DEBUG_FUZZ_STRIDE (8) of its big classes.
     dargs.guest_env = f"MHP_FUZZ_STRIDE={int(os.environ.get('DEBUG_FUZZ_STRIDE', '8'))} "

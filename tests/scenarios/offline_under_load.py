@@ -25,9 +25,9 @@ make check runs a few of each (8, 2, 2) at 75 % load; make busy runs the
 issue's 500, 20 and 20 at 85 % and prints the same table. On a debug
 kernel (KASAN and lockdep make every kernel step several times slower;
 make test FLAVOUR=debug) it runs a smaller guest: two DIMMs and 1 GiB of
-virtio-mem at 60 % load, 4 offline attempts and one shrink, no eject,
+virtio-mem at 60 % load, 2 offline attempts and one shrink, no eject,
 with three times the time limits; make check's debug pass runs it (about
-three minutes on either kernel, guest boot included). Each kernel's
+two and a half minutes on either kernel, guest boot included). Each kernel's
 figures are notes: success rate, time per success (median, p99, max), every failure's
 errno with ours's offline_failure, and what the workload verified. What
 is asserted, on both kernels: the workload loses no byte, nothing is
@@ -59,7 +59,7 @@ SHRINK_SECONDS = 120
 LOAD_PCT = 75
 # The debug pass's cell (see the top): DIMMs, virtio-mem bytes, load, the
 # default counts of attempts, shrinks and ejects, and the time factor.
-DEBUG_CELL = dict(dimms=2, vmem=1 << 30, load=60, attempts=4, shrinks=1, ejects=0, slow=3)
+DEBUG_CELL = dict(dimms=2, vmem=1 << 30, load=60, attempts=2, shrinks=1, ejects=0, slow=3)
 NORMAL_CELL = dict(dimms=DIMMS, vmem=VMEM_SIZE, load=LOAD_PCT, attempts=8, shrinks=2, ejects=2,
                    slow=1)
 # part: (busy's mode, MiB, path); anon takes the rest up to BUSY_LOAD.
