@@ -339,6 +339,7 @@ static const char * const mhp_offline_reason_names[] = {
 	[MHP_OFFLINE_TIMEOUT]	= "timeout",
 	[MHP_OFFLINE_HOLES]	= "holes",
 	[MHP_OFFLINE_ZONES]	= "zones",
+	[MHP_OFFLINE_OOM]	= "oom",
 };
 
 static_assert(ARRAY_SIZE(mhp_offline_reason_names) == MHP_OFFLINE_NR_REASONS);
@@ -448,6 +449,20 @@ module_param_cb(offline_timeout_ms, &offline_timeout_ops, &offline_timeout_ms,
 		0644);
 MODULE_PARM_DESC(offline_timeout_ms,
 		 "Give up an offline that has not emptied its range after this many milliseconds (0: only a signal ends it)");
+
+/*
+ * memory_hotplug.offline_avoid_oom: when Y, an offline does not take the
+ * memory the rest of the machine needs to run: it fails with -ENOMEM
+ * (reason "oom") before it starts if MemAvailable is smaller than its
+ * range, and stops the same way when a migration target would take
+ * memory MemAvailable no longer has. N, the default, migrates for as long
+ * as 6.12 does, while the OOM killer may have to kill a process to make
+ * room. Read once per attempt.
+ */
+static bool offline_avoid_oom;
+module_param(offline_avoid_oom, bool, 0644);
+MODULE_PARM_DESC(offline_avoid_oom,
+		 "Fail an offline with ENOMEM rather than take memory the machine needs to avoid the OOM killer (default: N)");
 
 static int count_ram_cb(unsigned long start_pfn, unsigned long nr_pages,
 			void *arg)
@@ -591,6 +606,72 @@ static bool mhp_past(const unsigned long *deadline)
 }
 
 /*
+ * May an offline take @nr_pages more pages from the rest of the machine
+ * (the range leaving the allocator, or migration targets) and still leave
+ * what offline_avoid_oom keeps? That is MemAvailable not going below
+ * zero: si_mem_available() counts free memory above the zones' high
+ * watermarks and lowmem reserves, plus the page cache and slab that
+ * reclaim can free, so what is left keeps the allocator off the OOM
+ * killer unless the workload grows. The free pages of a range already
+ * isolated are not in it (isolated free pages are not NR_FREE_PAGES).
+ */
+static bool mhp_room_for(unsigned long nr_pages)
+{
+	return si_mem_available() >= (long)nr_pages;
+}
+
+/*
+ * What offlining [start_pfn, end_pfn) takes from the rest of the machine,
+ * in pages: each free page leaves with the range and each used one takes
+ * a free one elsewhere, but a page a driver has already taken out of the
+ * allocator's hands (PageOffline: virtio-mem's unplugged sub-blocks, a
+ * balloon's pages) or a hwpoisoned one costs nothing. Read without locks:
+ * an estimate, as MemAvailable is.
+ */
+static unsigned long mhp_offline_cost(unsigned long start_pfn,
+				      unsigned long end_pfn)
+{
+	unsigned long pfn, cost = 0;
+	struct page *page;
+
+	for (pfn = start_pfn; pfn < end_pfn; pfn++) {
+		page = pfn_to_page(pfn);
+		if (!PageOffline(page) && !PageHWPoison(page))
+			cost++;
+	}
+	return cost;
+}
+
+/*
+ * How an offline allocates migration targets: with @mtc, and with
+ * @avoid_oom none that mhp_room_for() refuses; @refused is set (by any of
+ * the migrating CPUs) once one was refused.
+ */
+struct mhp_target_ctl {
+	struct migration_target_control mtc;
+	bool avoid_oom;
+	bool refused;
+};
+
+/*
+ * The migration target for @src: none, when the offline must not take the
+ * memory (migrate_pages() then stops with -ENOMEM), else what
+ * alloc_migration_target() finds. @private is the offline's
+ * struct mhp_target_ctl.
+ */
+static struct folio *mhp_migrate_target(struct folio *src,
+					unsigned long private)
+{
+	struct mhp_target_ctl *ctl = (struct mhp_target_ctl *)private;
+
+	if (ctl->avoid_oom && !mhp_room_for(folio_nr_pages(src))) {
+		WRITE_ONCE(ctl->refused, true);
+		return NULL;
+	}
+	return alloc_migration_target(src, (unsigned long)&ctl->mtc);
+}
+
+/*
  * Migration in chunks, on several CPUs. An offline isolates the movable
  * folios of its range on one list. With memory_hotplug.migrate_threads
  * allowing more than one CPU and more than one chunk on the list, helpers
@@ -601,7 +682,8 @@ static bool mhp_past(const unsigned long *deadline)
  * deadline is looked at before every chunk and not once per round.
  *
  * A job ends early when its deadline passes or a chunk runs out of memory
- * (-ENOMEM, after which migrate_pages() itself stops): no CPU claims
+ * (-ENOMEM, after which migrate_pages() itself stops; so it does when
+ * offline_avoid_oom refuses a target): no CPU claims
  * another chunk, and the folios nobody claimed go back where they came
  * from without counting as failed. The folios of a chunk that did not
  * migrate go on the job's failed list for the offlining CPU to report and
@@ -625,7 +707,7 @@ struct mhp_migrate_job {
 	bool stop;			/* claim no more chunks */
 	const unsigned long *deadline;	/* jiffies, or NULL for none */
 	atomic_long_t nr_succeeded;
-	const struct migration_target_control *mtc;
+	struct mhp_target_ctl *target;
 };
 
 struct mhp_migrate_helper {
@@ -665,8 +747,8 @@ static void mhp_migrate_chunks(struct mhp_migrate_job *job)
 
 	while (mhp_migrate_claim(job, &chunk)) {
 		nr_succeeded = 0;
-		ret = migrate_pages(&chunk, alloc_migration_target, NULL,
-				    (unsigned long)job->mtc, MIGRATE_SYNC,
+		ret = migrate_pages(&chunk, mhp_migrate_target, NULL,
+				    (unsigned long)job->target, MIGRATE_SYNC,
 				    MR_MEMORY_HOTPLUG, &nr_succeeded);
 		atomic_long_add(nr_succeeded, &job->nr_succeeded);
 		if (!ret && list_empty(&chunk))
@@ -698,7 +780,7 @@ static void mhp_migrate_work(struct work_struct *work)
  * *@nr_succeeded.
  */
 static int mhp_migrate_shared(struct list_head *list, unsigned int nr_helpers,
-			      const struct migration_target_control *mtc,
+			      struct mhp_target_ctl *target,
 			      const unsigned long *deadline,
 			      unsigned long *nr_succeeded)
 {
@@ -708,7 +790,7 @@ static int mhp_migrate_shared(struct list_head *list, unsigned int nr_helpers,
 		.failed = LIST_HEAD_INIT(job.failed),
 		.deadline = deadline,
 		.nr_succeeded = ATOMIC_LONG_INIT(0),
-		.mtc = mtc,
+		.target = target,
 	};
 	unsigned int i;
 
@@ -762,19 +844,26 @@ static bool mhp_migrate_targets(struct migration_target_control *mtc)
 /*
  * Migrate the movable folios of [start_pfn, end_pfn) to other memory (see
  * mhp_migrate_targets()), in chunks where helpers or @deadline (jiffies,
- * NULL for none) need them. Failures are retried by the caller; @report
+ * NULL for none) need them; with @avoid_oom, only as far as
+ * mhp_room_for() allows. Failures are retried by the caller; @report
  * counts both.
+ *
+ * Return: -ENOMEM if @avoid_oom refused a target, else 0.
  */
-static void mhp_migrate_range(unsigned long start_pfn, unsigned long end_pfn,
-			      const unsigned long *deadline,
-			      struct mhp_offline_report *report)
+static int mhp_migrate_range(unsigned long start_pfn, unsigned long end_pfn,
+			     const unsigned long *deadline, bool avoid_oom,
+			     struct mhp_offline_report *report)
 {
 	const unsigned int threads = READ_ONCE(mhp_migrate_threads);
 	nodemask_t targets = node_states[N_MEMORY];
-	struct migration_target_control mtc = {
-		.nmask = &targets,
-		.gfp_mask = GFP_USER | __GFP_MOVABLE | __GFP_RETRY_MAYFAIL,
-		.reason = MR_MEMORY_HOTPLUG,
+	struct mhp_target_ctl target = {
+		.mtc = {
+			.nmask = &targets,
+			.gfp_mask = GFP_USER | __GFP_MOVABLE |
+				    __GFP_RETRY_MAYFAIL,
+			.reason = MR_MEMORY_HOTPLUG,
+		},
+		.avoid_oom = avoid_oom,
 	};
 	unsigned long nr_pages = 0;
 	unsigned int nr_helpers = 0;
@@ -784,29 +873,35 @@ static void mhp_migrate_range(unsigned long start_pfn, unsigned long end_pfn,
 
 	mhp_isolate_folios(start_pfn, end_pfn, &list);
 	if (list_empty(&list))
-		return;
+		return 0;
 
 	/* The range is in one zone, hence on one node. */
-	mtc.nid = folio_nid(list_first_entry(&list, struct folio, lru));
-	if (mhp_migrate_targets(&mtc)) {
+	target.mtc.nid = folio_nid(list_first_entry(&list, struct folio, lru));
+	if (mhp_migrate_targets(&target.mtc)) {
 		list_for_each_entry(folio, &list, lru)
 			nr_pages += folio_nr_pages(folio);
 		nr_helpers = mhp_migrate_helpers(nr_pages,
 						 mhp_param_cpus(threads));
 	}
 	if (nr_helpers || deadline) {
-		ret = mhp_migrate_shared(&list, nr_helpers, &mtc, deadline,
+		ret = mhp_migrate_shared(&list, nr_helpers, &target, deadline,
 					 &report->nr_migrated);
 	} else {
 		unsigned int nr_succeeded = 0;
 
-		ret = migrate_pages(&list, alloc_migration_target, NULL,
-				    (unsigned long)&mtc, MIGRATE_SYNC,
+		ret = migrate_pages(&list, mhp_migrate_target, NULL,
+				    (unsigned long)&target, MIGRATE_SYNC,
 				    MR_MEMORY_HOTPLUG, &nr_succeeded);
 		report->nr_migrated += nr_succeeded;
 	}
 	if (!ret)
-		return;
+		return 0;
+
+	/* Not tried for want of room: nothing to say about the folios. */
+	if (READ_ONCE(target.refused)) {
+		putback_movable_pages(&list);
+		return -ENOMEM;
+	}
 
 	list_for_each_entry(folio, &list, lru) {
 		report->nr_migrate_failed += folio_nr_pages(folio);
@@ -817,6 +912,7 @@ static void mhp_migrate_range(unsigned long start_pfn, unsigned long end_pfn,
 		dump_page(&folio->page, "memory offline: migration failed");
 	}
 	putback_movable_pages(&list);
+	return 0;
 }
 
 /*
@@ -943,18 +1039,26 @@ static int mhp_evacuate_stop(unsigned long start_pfn, unsigned long end_pfn,
 {
 	report->reason = reason;
 	mhp_blame_page(start_pfn, end_pfn, false, report);
-	return reason == MHP_OFFLINE_SIGNAL ? -EINTR : -EBUSY;
+	switch (reason) {
+	case MHP_OFFLINE_SIGNAL:
+		return -EINTR;
+	case MHP_OFFLINE_OOM:
+		return -ENOMEM;
+	default:
+		return -EBUSY;
+	}
 }
 
 /*
  * Move everything movable out of the isolated range until it holds only
  * free (or skippable) pages. Loops as long as it takes; a signal, the
- * @deadline (jiffies, NULL for none) or a page that can never move ends it,
- * named in @report. Only a range with work left can run out of time: an
+ * @deadline (jiffies, NULL for none), with @avoid_oom a target the
+ * machine cannot spare, or a page that can never move ends it, named in
+ * @report. Only a range with work left can run out of time or room: an
  * empty one always goes offline.
  */
 static int mhp_evacuate(unsigned long start_pfn, unsigned long end_pfn,
-			const unsigned long *deadline,
+			const unsigned long *deadline, bool avoid_oom,
 			struct mhp_offline_report *report)
 {
 	unsigned int pass = 0;
@@ -983,7 +1087,11 @@ static int mhp_evacuate(unsigned long start_pfn, unsigned long end_pfn,
 				return mhp_evacuate_stop(start_pfn, end_pfn,
 							 MHP_OFFLINE_TIMEOUT,
 							 report);
-			mhp_migrate_range(pfn, end_pfn, deadline, report);
+			if (mhp_migrate_range(pfn, end_pfn, deadline, avoid_oom,
+					      report))
+				return mhp_evacuate_stop(start_pfn, end_pfn,
+							 MHP_OFFLINE_OOM,
+							 report);
 		}
 
 		/* Free huge pages would keep the pages out of the buddy. */
@@ -1078,6 +1186,7 @@ static int mhp_offline_pages(unsigned long start_pfn, unsigned long nr_pages,
 {
 	const unsigned long end_pfn = start_pfn + nr_pages;
 	const unsigned int timeout = READ_ONCE(offline_timeout_ms);
+	const bool avoid_oom = READ_ONCE(offline_avoid_oom);
 	unsigned long deadline = 0;
 	struct memory_notify arg = {
 		.start_pfn = start_pfn,
@@ -1091,6 +1200,11 @@ static int mhp_offline_pages(unsigned long start_pfn, unsigned long nr_pages,
 	ret = mhp_offline_precheck(start_pfn, nr_pages, zone, report);
 	if (ret)
 		return ret;
+	/* Refused before anything is done if it cannot fit at all. */
+	if (avoid_oom && !mhp_room_for(mhp_offline_cost(start_pfn, end_pfn))) {
+		report->reason = MHP_OFFLINE_OOM;
+		return -ENOMEM;
+	}
 
 	/* No page of the range may hide on a per-cpu list while isolating. */
 	zone_pcp_disable(zone);
@@ -1120,7 +1234,7 @@ static int mhp_offline_pages(unsigned long start_pfn, unsigned long nr_pages,
 	}
 
 	ret = mhp_evacuate(start_pfn, end_pfn, timeout ? &deadline : NULL,
-			   report);
+			   avoid_oom, report);
 	if (ret)
 		goto unisolate;
 
@@ -1171,16 +1285,19 @@ static void mhp_log_offline_failure(unsigned long start_pfn,
  *
  * Isolates the range, asks the notifiers, migrates everything movable
  * (LRU pages, movable driver pages, huge pages), dissolves free huge
- * pages, and retries until only free pages are left, a signal arrives or
- * memory_hotplug.offline_timeout_ms runs out. Then the pages leave the
- * allocator, the zone and the present/managed counts. Called with
- * mem_hotplug_lock held for write.
+ * pages, and retries until only free pages are left, a signal arrives,
+ * memory_hotplug.offline_timeout_ms runs out or, with
+ * memory_hotplug.offline_avoid_oom, the rest of the machine has no room
+ * for what the range holds. Then the pages leave the allocator, the zone
+ * and the present/managed counts. Called with mem_hotplug_lock held for
+ * write.
  *
  * Return: 0; -EBUSY if a page cannot be moved or isolated, or on the
- * timeout; -EINTR on a signal; -EINVAL for a range with holes; or a
- * notifier's errno. On failure the range is online as before, @report
- * says why, and one line in the kernel log says it too (rate limited: a
- * few lines per 30 s at most).
+ * timeout; -EINTR on a signal; -ENOMEM for want of room
+ * (offline_avoid_oom); -EINVAL for a range with holes; or a notifier's
+ * errno. On failure the range is online as before, @report says why, and
+ * one line in the kernel log says it too (rate limited: a few lines per
+ * 30 s at most).
  */
 int offline_pages(unsigned long start_pfn, unsigned long nr_pages,
 		  struct zone *zone, struct memory_group *group,

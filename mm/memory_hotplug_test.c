@@ -333,6 +333,8 @@ static void mhp_test_offline_words(struct kunit *test)
 	mhp_test_check_words(test, mhp_test_kind, MHP_PAGE_NR_KINDS);
 	KUNIT_EXPECT_STREQ(test, mhp_offline_reason_name(MHP_OFFLINE_TIMEOUT),
 			   "timeout");
+	KUNIT_EXPECT_STREQ(test, mhp_offline_reason_name(MHP_OFFLINE_OOM),
+			   "oom");
 	KUNIT_EXPECT_STREQ(test, mhp_page_kind_name(MHP_PAGE_SLAB), "slab");
 }
 

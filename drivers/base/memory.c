@@ -91,8 +91,9 @@ static_assert(block_fail_event(MHP_OFFLINE_SIGNAL) == MEMORY_OFFLINE_FAIL_SIGNAL
 static_assert(block_fail_event(MHP_OFFLINE_TIMEOUT) == MEMORY_OFFLINE_FAIL_TIMEOUT);
 static_assert(block_fail_event(MHP_OFFLINE_HOLES) == MEMORY_OFFLINE_FAIL_HOLES);
 static_assert(block_fail_event(MHP_OFFLINE_ZONES) == MEMORY_OFFLINE_FAIL_ZONES);
+static_assert(block_fail_event(MHP_OFFLINE_OOM) == MEMORY_OFFLINE_FAIL_OOM);
 static_assert(MHP_OFFLINE_NONE + 1 == MHP_OFFLINE_UNMOVABLE);
-static_assert(MHP_OFFLINE_NR_REASONS - 1 == MHP_OFFLINE_ZONES);
+static_assert(MHP_OFFLINE_NR_REASONS - 1 == MHP_OFFLINE_OOM);
 
 static BLOCKING_NOTIFIER_HEAD(memory_chain);
 

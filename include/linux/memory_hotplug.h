@@ -372,6 +372,9 @@ static inline void pgdat_resize_unlock(struct pglist_data *p, unsigned long *f) 
  * @MHP_OFFLINE_TIMEOUT: memory_hotplug.offline_timeout_ms ran out
  * @MHP_OFFLINE_HOLES: part of the range is not RAM
  * @MHP_OFFLINE_ZONES: the range spans several zones or nodes
+ * @MHP_OFFLINE_OOM: memory_hotplug.offline_avoid_oom refused to take the
+ *	memory the rest of the machine needs (MemAvailable is short of the
+ *	range, or of the next migration target)
  * @MHP_OFFLINE_NR_REASONS: number of values
  *
  * Each has one word (mhp_offline_reason_name()) that user space sees in
@@ -389,6 +392,7 @@ enum mhp_offline_reason {
 	MHP_OFFLINE_TIMEOUT,
 	MHP_OFFLINE_HOLES,
 	MHP_OFFLINE_ZONES,
+	MHP_OFFLINE_OOM,
 	MHP_OFFLINE_NR_REASONS
 };
 

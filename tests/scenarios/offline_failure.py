@@ -29,7 +29,8 @@ VM = dict(mem="2G")
 
 TRACE = "/sys/kernel/tracing"
 EVENTS = f"{TRACE}/events/memory_hotplug"
-REASONS = ("unmovable", "isolation", "hugetlb", "notifier", "signal", "timeout", "holes", "zones")
+REASONS = ("unmovable", "isolation", "hugetlb", "notifier", "signal", "timeout", "holes", "zones",
+           "oom")
 KINDS = ("slab", "pagetable", "reserved", "hugetlb", "driver", "pinned", "user", "movable",
          "kernel")
 INJ = "/sys/kernel/debug/notifier-error-inject/memory/actions/MEM_GOING_OFFLINE/error"

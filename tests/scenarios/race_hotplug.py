@@ -268,7 +268,7 @@ STATES = {"online", "offline", "going-offline"}
 # Ours only: why the last offline failed and what page was in the way,
 # each empty or one word.
 REASONS = {"unmovable", "isolation", "hugetlb", "notifier", "signal", "timeout", "holes",
-           "zones"}
+           "zones", "oom"}
 KINDS = {"slab", "pagetable", "reserved", "hugetlb", "driver", "pinned", "user", "movable",
          "kernel"}
 FILES = ["state", "online", "phys_index", "phys_device", "removable", "valid_zones"]
