@@ -366,7 +366,9 @@ def one_run(kernel, args, tools):
 def busy(kernel, args, res):
     """Workload 9: scenario/offline_under_load's guest and workload (the
     scenario's own code), args.busy offlines of its DIMMs' blocks, 3
-    virtio-mem halvings and 3 ejects; success rates and seconds."""
+    virtio-mem halvings and 3 ejects; success rates and seconds, workload
+    errors and OOM kills. Ours has offline_avoid_oom set by the
+    scenario's Load.memory()."""
     sys.path[:0] = [os.path.join(vmlib.TOP, "tests", d) for d in ("lib", "scenarios")]
     import offline_under_load as load_mod
 
@@ -379,6 +381,7 @@ def busy(kernel, args, res):
     vm = vmlib.VM(kernel=kernel, name=f"bench-{kernel}-busy", **load_mod.VM)
     vm.start()
     try:
+        pos = len(vm.console())
         load = load_mod.Load(vm, Notes())
         # The issue's load, as make busy.
         if not load.memory() or not load.start(load_mod.count("BUSY_LOAD", 85))[0]:
@@ -401,6 +404,7 @@ def busy(kernel, args, res):
             res["busy: DIMM eject median (s)"] = statistics.median(done)
         got, _ = load.stop()
         res["busy: workload errors"] = sum(e if e is not None else 1 for _, e in got.values())
+        res["busy: OOM kills"] = len(re.findall(r"Killed process", vm.console()[pos:]))
     finally:
         vm.poweroff()
 
