@@ -73,6 +73,8 @@ PARTS = {"anon": ("anon", None, ""),
          "pins": ("pins", 64, ""),
          "fork": ("fork", 16, "")}
 OOM = re.compile(r"Out of memory|Killed process|oom-kill")
+OST_EJECT = 3           # _OST source event: eject request
+OST_GOING = (0, 0x84)   # _OST statuses of an eject that succeeds or goes on
 
 
 def count(name, default):
@@ -104,10 +106,12 @@ class Load:
 
     def memory(self):
         """Set offline_avoid_oom where the kernel has it (ours: the
-        admin guide's advice for a busy machine), plug the DIMMs and grow
+        admin guide's advice for a busy machine; BUSY_AVOID_OOM=0 leaves
+        it N, to measure what it changes), plug the DIMMs and grow
         virtio-mem: True when all of it is online (movable, by
         memhp_default_state)."""
-        self.vm.run(f"f={PARAMS}/offline_avoid_oom; [ -e $f ] && echo Y > $f")
+        if count("BUSY_AVOID_OOM", 1):
+            self.vm.run(f"f={PARAMS}/offline_avoid_oom; [ -e $f ] && echo Y > $f")
         for _ in range(self.cell["dimms"]):
             dev, ids = plug(self.vm, "1G")
             if not ids:
@@ -199,6 +203,32 @@ done
             res.append(tuple(row))
         return res
 
+    def eject(self, dev):
+        """device_del a DIMM: True once QEMU deleted it (its backend then
+        goes too), False once the guest answered the eject with a failing
+        _OST (ours refuses an eject the workload has no room for) or after
+        SHRINK_SECONDS."""
+        vm = self.vm
+        vm.qmp("device_del", id=dev)
+
+        def answer():
+            vm.qmp("query-status")  # reads the events that came before its answer
+            for e in vm.events:
+                info = e.get("data", {}).get("info", {})
+                if e["event"] == "DEVICE_DELETED" and e["data"].get("device") == dev:
+                    return "deleted"
+                if (e["event"] == "ACPI_DEVICE_OST" and info.get("device") == dev and
+                        info.get("source") == OST_EJECT and info.get("status") not in OST_GOING):
+                    return "refused"
+            return None
+
+        got = wait_for(answer, SHRINK_SECONDS * self.slow, interval=0.5)
+        vm.events[:] = [e for e in vm.events if dev not in (
+            e.get("data", {}).get("device"), e.get("data", {}).get("info", {}).get("device"))]
+        if got == "deleted":
+            vm.qmp("object-del", id=f"mem-{dev}")
+        return got == "deleted"
+
     def ejects(self, n):
         """n times: eject the first DIMM, plug a new one: [(ejected,
         seconds, plugged again)]."""
@@ -207,7 +237,7 @@ done
             dev = next(iter(self.dimms))
             ids = self.dimms.pop(dev)
             t0 = self.vm.run("date +%s%N")[1]
-            gone = self.vm.remove_dimm(dev, timeout=SHRINK_SECONDS * self.slow)
+            gone = self.eject(dev)
             gone = gone and bool(wait_for(lambda: not set(ids) & set(blocks(self.vm)), 30))
             t1 = self.vm.run("date +%s%N")[1]
             if not gone:
