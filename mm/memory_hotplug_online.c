@@ -453,11 +453,11 @@ MODULE_PARM_DESC(offline_timeout_ms,
 /*
  * memory_hotplug.offline_avoid_oom: when Y, an offline does not take the
  * memory the rest of the machine needs to run: it fails with -ENOMEM
- * (reason "oom") before it starts if MemAvailable is smaller than its
- * range, and stops the same way when a migration target would take
- * memory MemAvailable no longer has. N, the default, migrates for as long
- * as 6.12 does, while the OOM killer may have to kill a process to make
- * room. Read once per attempt.
+ * (reason "oom") before it starts if MemAvailable is smaller than what
+ * its range costs (mhp_offline_cost()), and stops the same way when a
+ * migration target would take memory MemAvailable no longer has. N, the
+ * default, migrates for as long as 6.12 does, while the OOM killer may
+ * have to kill a process to make room. Read once per attempt.
  */
 static bool offline_avoid_oom;
 module_param(offline_avoid_oom, bool, 0644);
