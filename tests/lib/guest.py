@@ -138,6 +138,17 @@ def unplug(vm, dev, ids, timeout=60):
     return bool(wait_for(lambda: not set(ids) & set(blocks(vm)), 30))
 
 
+OST_EJECT = 3           # _OST source event: eject request
+
+
+def eject_osts(vm, dev):
+    """The _OST statuses the guest reported for ejects of the DIMM dev, in
+    the QMP events read so far (a QMP command reads those before it)."""
+    return [e["data"]["info"]["status"] for e in vm.events
+            if e["event"] == "ACPI_DEVICE_OST" and e["data"]["info"].get("device") == dev
+            and e["data"]["info"].get("source") == OST_EJECT]
+
+
 def settle(vm, ids, timeout=30):
     """Wait until none of the blocks is still offline (auto-onlining or udev
     at work); return their {id: state}."""

@@ -4,20 +4,13 @@ must be refused (QEMU sees a 'device busy' _OST and never DEVICE_DELETED)
 while the guest keeps the memory and stays healthy. A movable DIMM plugged
 beside it still ejects."""
 
-from guest import (block_table, meminfo, pin_unmovable, plug, sane, set_auto_online,
-                   settle, online, unpin, wait_for, blocks)
+from guest import (block_table, eject_osts, meminfo, pin_unmovable, plug, sane,
+                   set_auto_online, settle, online, unpin, wait_for, blocks)
 
 DEBUG = True
 VM = dict(mem="2G")
 
-OST_EJECT = 3          # _OST source event: eject request
 OST_BUSY = 0x82        # _OST status: device busy
-
-
-def osts(vm, dev):
-    return [e["data"]["info"]["status"] for e in vm.events
-            if e["event"] == "ACPI_DEVICE_OST" and e["data"]["info"].get("device") == dev
-            and e["data"]["info"].get("source") == OST_EJECT]
 
 
 def test_kernel_dimm_with_unmovable_pages_refuses_eject(vm, t):
@@ -33,11 +26,11 @@ def test_kernel_dimm_with_unmovable_pages_refuses_eject(vm, t):
 
     def busy_seen():
         vm.qmp("query-status")  # reads the events that came before its answer
-        return OST_BUSY in osts(vm, dev)
+        return OST_BUSY in eject_osts(vm, dev)
 
     busy = wait_for(busy_seen, 60, interval=0.5)
     t.ok(busy, "the guest answered the eject with _OST 'device busy' (0x82)",
-         diag=f"eject _OST statuses seen: {osts(vm, dev)}")
+         diag=f"eject _OST statuses seen: {eject_osts(vm, dev)}")
     # QEMU deletes the DIMM only on a success status; give a late one time.
     ev = vm.wait_event("DEVICE_DELETED", 5, device=dev)
     t.ok(ev is None, "no DEVICE_DELETED after that answer: the eject is refused")

@@ -41,7 +41,8 @@ import os
 import re
 import statistics
 
-from guest import MEM, PARAMS, block_size, blocks, meminfo, plug, sane, bench_program, wait_for
+from guest import MEM, PARAMS, block_size, blocks, eject_osts, meminfo, plug, sane, \
+    bench_program, wait_for
 
 DEBUG = True
 VM = dict(mem="2G", maxmem="16G", slots=8, smp=2, append="memhp_default_state=online_movable",
@@ -73,7 +74,6 @@ PARTS = {"anon": ("anon", None, ""),
          "pins": ("pins", 64, ""),
          "fork": ("fork", 16, "")}
 OOM = re.compile(r"Out of memory|Killed process|oom-kill")
-OST_EJECT = 3           # _OST source event: eject request
 OST_GOING = (0, 0x84)   # _OST statuses of an eject that succeeds or goes on
 
 
@@ -213,13 +213,11 @@ done
 
         def answer():
             vm.qmp("query-status")  # reads the events that came before its answer
-            for e in vm.events:
-                info = e.get("data", {}).get("info", {})
-                if e["event"] == "DEVICE_DELETED" and e["data"].get("device") == dev:
-                    return "deleted"
-                if (e["event"] == "ACPI_DEVICE_OST" and info.get("device") == dev and
-                        info.get("source") == OST_EJECT and info.get("status") not in OST_GOING):
-                    return "refused"
+            if any(e["event"] == "DEVICE_DELETED" and e["data"].get("device") == dev
+                   for e in vm.events):
+                return "deleted"
+            if any(s not in OST_GOING for s in eject_osts(vm, dev)):
+                return "refused"
             return None
 
         got = wait_for(answer, SHRINK_SECONDS * self.slow, interval=0.5)
