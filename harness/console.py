@@ -250,8 +250,26 @@ def health(results, vm, name):
     bad = kept
     if bad:
         results.result(False, f"{name}: kernel log clean",
-                       diag="\n".join(bad[:20]) + f"\n(console: {vm.rundir}/console.log)")
+                       diag="\n".join(bad[:20] + report_excerpt(text, bad[0]))
+                       + f"\n(console: {vm.rundir}/console.log)")
     return not bad
+
+
+def report_excerpt(text, first, most=40):
+    """The lines of the report that starts with the splat line first (its
+    task, RIP, registers and call trace), up to its '---[ end trace' line or
+    most lines: a failure in CI must carry what explains it, because CI's
+    console log is gone once the run ends."""
+    lines = text.splitlines()
+    start = next((i for i, line in enumerate(lines) if line == first), None)
+    if start is None:
+        return []
+    out = ["# report:"]
+    for line in lines[start + 1:start + 1 + most]:
+        out.append(line)
+        if "---[ end trace" in line:
+            break
+    return out
 
 
 def early_splat_note(results, vm):

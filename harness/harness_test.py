@@ -107,6 +107,18 @@ class Splats(unittest.TestCase):
             "BUG: KASAN: slab-use-after-free in online_pages+0x1a/0x370",
             "kmemleak: 2 new suspected memory leaks (see /sys/kernel/debug/kmemleak)"])
 
+    def test_report_excerpt_carries_rip_and_trace(self):
+        text = data("reference_uevent_oops_console.log")
+        first = vmlib.VM.splats(None, text)[0]
+        got = console.report_excerpt(text, first)
+        self.assertEqual(got[0], "# report:")
+        self.assertTrue(any("RIP: 0010:" in line for line in got))
+        self.assertTrue(any("Comm: python3" in line for line in got))
+        self.assertIn("---[ end trace", got[-1])
+        # A report that never ends is cut; a line not in the text gives none.
+        self.assertEqual(len(console.report_excerpt(text, first, most=3)), 4)
+        self.assertEqual(console.report_excerpt(text, "[ 1.0] BUG: gone"), [])
+
     def test_early_boot_splats_stop_at_smp_bring_up(self):
         found = vmlib.early_boot_splats(data("early_splat_console.log"))
         self.assertEqual([line.split("] ", 1)[1] for line in found], [
